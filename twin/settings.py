@@ -1,0 +1,100 @@
+"""The one settings object: every option with its type, default and environment variable.
+
+Each option is documented in ``docs/settings.md``; a test fails when one is not. Read settings
+with :func:`get_settings` (the environment is read once per process; tests call
+``get_settings.cache_clear()``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+__all__ = ["OPTIONS", "Settings", "get_settings"]
+
+
+def _opt(default: Any, env: str, doc: str) -> Any:
+    return field(default=default, metadata={"env": env, "doc": doc})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Options of Social Twin Heerlen (see ``docs/settings.md``)."""
+
+    twin_path: str = _opt(
+        "", "SOCIALTWIN_TWIN", "Twin directory to open; empty means the embedded Heerlen demo."
+    )
+    home: str = _opt(
+        str(Path.home() / ".local" / "share" / "socialtwin"),
+        "SOCIALTWIN_HOME",
+        "Folder for what users create (SQLite stores for assessments, scenarios, stories, audit).",
+    )
+    language: str = _opt("nl", "SOCIALTWIN_LANGUAGE", "Default UI language: nl, en or de.")
+    min_count: int = _opt(
+        5,
+        "SOCIALTWIN_MIN_COUNT",
+        "Floor for suppression: counts below it are shown as '<N'. A layer's manifest may raise "
+        "it, never lower it.",
+    )
+    port: int = _opt(8501, "SOCIALTWIN_PORT", "Port of the web app started by `socialtwin view`.")
+    external_ai: bool = _opt(
+        False,
+        "SOCIALTWIN_EXTERNAL_AI",
+        "Administrator switch: allow sending questions and area aggregates to the Anthropic API.",
+    )
+    anthropic_api_key: str = _opt(
+        "", "ANTHROPIC_API_KEY", "Key for the Anthropic API; used only when external_ai is on."
+    )
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Settings from environment variables (unset ones keep their defaults)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f.metadata["env"])
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _parse(raw, type(f.default), f.metadata["env"])
+        return cls(**values)
+
+    @property
+    def home_path(self) -> Path:
+        return Path(self.home).expanduser()
+
+
+def _parse(raw: str, kind: type, env: str) -> Any:
+    if kind is bool:
+        low = raw.strip().lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"{env}={raw!r} is not a yes/no value (use 1/0, true/false, on/off)")
+    if kind is int:
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise ValueError(f"{env}={raw!r} is not a whole number") from exc
+    if kind is float:
+        try:
+            return float(raw)
+        except ValueError as exc:
+            raise ValueError(f"{env}={raw!r} is not a number") from exc
+    return raw
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once."""
+    return Settings.from_env()
+
+
+#: (name, environment variable, type, default, doc) of every option, for docs and tests.
+OPTIONS = tuple(
+    (f.name, f.metadata["env"], type(f.default).__name__, f.default, f.metadata["doc"])
+    for f in fields(Settings)
+)
