@@ -33,9 +33,8 @@ def _imports(path: Path) -> set[str]:
 def test_dependency_direction(package):
     for path in (ROOT / package).rglob("*.py"):
         wrong = _imports(path) - ALLOWED[package]
-        assert not wrong, (
-            f"{path.relative_to(ROOT)} imports {sorted(wrong)}: lower packages never import higher ones"
-        )
+        where = path.relative_to(ROOT)
+        assert not wrong, f"{where} imports {sorted(wrong)}: lower packages never import higher"
 
 
 def test_core_has_no_streamlit():
