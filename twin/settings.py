@@ -40,6 +40,11 @@ class Settings:
         "it, never lower it.",
     )
     port: int = _opt(8501, "SOCIALTWIN_PORT", "Port of the web app started by `socialtwin view`.")
+    address: str = _opt(
+        "127.0.0.1",
+        "SOCIALTWIN_ADDRESS",
+        "Address the web app listens on; 0.0.0.0 shares it on the local network.",
+    )
     external_ai: bool = _opt(
         False,
         "SOCIALTWIN_EXTERNAL_AI",

@@ -56,22 +56,19 @@ def cmd_view(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     if args.twin:
         env["SOCIALTWIN_TWIN"] = str(Path(args.twin).resolve())
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(app),
-        "--server.port",
-        str(args.port or settings.port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.enableStaticServing",
-        "true",
-    ]
-    print(f"Social Twin Heerlen: http://localhost:{args.port or settings.port}", flush=True)
+    port = args.port or settings.port
+    options = {
+        "server.port": port,
+        # a fixed address: also keeps Streamlit from looking up the external IP (a network call)
+        "server.address": settings.address,
+        "server.headless": "true",
+        "browser.gatherUsageStats": "false",  # no telemetry: the app makes no outside calls
+        "server.enableStaticServing": "true",
+    }
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app)]
+    for name, value in options.items():
+        cmd += [f"--{name}", str(value)]
+    print(f"Social Twin Heerlen: http://{settings.address}:{port}", flush=True)
     return subprocess.call(cmd, env=env)
 
 
