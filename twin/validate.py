@@ -42,97 +42,57 @@ def _row_label(frame: pd.DataFrame, position: int) -> str:
 
 
 def _check_column(frame: gpd.GeoDataFrame, col: Column, layer: str, file: str | None) -> None:
+    def fail(message: str, pos: int | None = None, hint: str | None = None) -> None:
+        row = None if pos is None else _row_label(frame, pos)
+        raise TwinDataError(message, file=file, layer=layer, field=col.name, row=row, hint=hint)
+
     if col.name not in frame.columns:
-        raise TwinDataError(
-            "is missing",
-            file=file,
-            layer=layer,
-            field=col.name,
-            hint=f"required columns are {', '.join(LAYERS[layer].column_names)}",
-        )
+        fail("is missing", hint=f"required columns are {', '.join(LAYERS[layer].column_names)}")
     values = frame[col.name]
     nulls = values.isna().to_numpy()
+    present_pos = np.flatnonzero(~nulls)  # row position of each present value
     if not col.nullable and nulls.any():
-        raise TwinDataError(
-            "is empty",
-            file=file,
-            layer=layer,
-            field=col.name,
-            row=_row_label(frame, int(np.flatnonzero(nulls)[0])),
-        )
+        fail("is empty", int(np.flatnonzero(nulls)[0]))
     present = values[~nulls]
     if col.kind in ("int", "float"):
         if not (pd.api.types.is_numeric_dtype(present) and not pd.api.types.is_bool_dtype(present)):
             numeric = pd.to_numeric(present, errors="coerce")
             bad = np.flatnonzero(numeric.isna().to_numpy())
             if len(bad):
-                raw = present.iloc[bad[0]]
-                raise TwinDataError(
-                    f"value {raw!r} is not a number",
-                    file=file,
-                    layer=layer,
-                    field=col.name,
-                    row=_row_label(frame, int(np.flatnonzero(~nulls)[bad[0]])),
-                )
+                fail(f"value {present.iloc[bad[0]]!r} is not a number", int(present_pos[bad[0]]))
             present = numeric
-        if col.kind == "int":
-            frac = np.flatnonzero(present.to_numpy(dtype=float) % 1 != 0)
-            if len(frac):
-                raise TwinDataError(
-                    f"value {present.iloc[frac[0]]!r} is not a whole number",
-                    file=file,
-                    layer=layer,
-                    field=col.name,
-                    row=_row_label(frame, int(np.flatnonzero(~nulls)[frac[0]])),
-                )
         arr = present.to_numpy(dtype=float)
-        for bound, test, word in (
-            (col.min, lambda a, b: a < b, "below the minimum"),
-            (col.max, lambda a, b: a > b, "above the maximum"),
+        if col.kind == "int":
+            frac = np.flatnonzero(arr % 1 != 0)
+            if len(frac):
+                fail(f"value {arr[frac[0]]!r} is not a whole number", int(present_pos[frac[0]]))
+        for bound, too_far, word in (
+            (col.min, arr < (col.min or 0), "below the minimum"),
+            (col.max, arr > (col.max or 0), "above the maximum"),
         ):
-            if bound is None:
-                continue
-            bad = np.flatnonzero(test(arr, bound) | ~np.isfinite(arr))
+            bad = np.flatnonzero(too_far | ~np.isfinite(arr)) if bound is not None else []
             if len(bad):
-                raise TwinDataError(
+                fail(
                     f"value {arr[bad[0]]!r} is {word} {bound:g} or not finite",
-                    file=file,
-                    layer=layer,
-                    field=col.name,
-                    row=_row_label(frame, int(np.flatnonzero(~nulls)[bad[0]])),
+                    int(present_pos[bad[0]]),
                 )
     elif col.kind == "bool":
         ok = present.isin([True, False]).to_numpy()
         if not ok.all():
-            pos = int(np.flatnonzero(~nulls)[np.flatnonzero(~ok)[0]])
-            raise TwinDataError(
-                f"value {values.iloc[pos]!r} is not true/false",
-                file=file,
-                layer=layer,
-                field=col.name,
-                row=_row_label(frame, pos),
-            )
+            pos = int(present_pos[np.flatnonzero(~ok)[0]])
+            fail(f"value {values.iloc[pos]!r} is not true/false", pos)
     if col.choices is not None:
         ok = present.isin(col.choices).to_numpy()
         if not ok.all():
-            pos = int(np.flatnonzero(~nulls)[np.flatnonzero(~ok)[0]])
-            raise TwinDataError(
-                f"value {values.iloc[pos]!r} is not one of {', '.join(col.choices)}",
-                file=file,
-                layer=layer,
-                field=col.name,
-                row=_row_label(frame, pos),
-            )
+            pos = int(present_pos[np.flatnonzero(~ok)[0]])
+            fail(f"value {values.iloc[pos]!r} is not one of {', '.join(col.choices)}", pos)
     if col.unique:
         dup = values.duplicated(keep="first").to_numpy()
         if dup.any():
             pos = int(np.flatnonzero(dup)[0])
-            raise TwinDataError(
+            fail(
                 f"value {values.iloc[pos]!r} occurs more than once",
-                file=file,
-                layer=layer,
-                field=col.name,
-                row=_row_label(frame, pos),
+                pos,
                 hint="identifiers must be unique",
             )
 
