@@ -27,7 +27,13 @@ Public API:
 
 from __future__ import annotations
 
-from scenarios.catalogue import INTERVENTION_IDS, Catalogue, InterventionType, Parameter, intervention_catalogue
+from scenarios.catalogue import (
+    INTERVENTION_IDS,
+    Catalogue,
+    InterventionType,
+    Parameter,
+    intervention_catalogue,
+)
 from scenarios.compare import Comparison, compare_results
 from scenarios.engine import ScenarioModel, model_from_twin
 from scenarios.errors import ScenarioError

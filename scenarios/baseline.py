@@ -89,7 +89,12 @@ def _counts(values: np.ndarray, inhabitants: np.ndarray, kind: str, per: float) 
 
 
 def _impute(
-    counts: np.ndarray, hidden: np.ndarray, inh: np.ndarray, level: np.ndarray, parent: np.ndarray, codes: list[str]
+    counts: np.ndarray,
+    hidden: np.ndarray,
+    inh: np.ndarray,
+    level: np.ndarray,
+    parent: np.ndarray,
+    codes: list[str],
 ) -> np.ndarray:
     """Fill hidden buurt counts (one year) from the remainder of the wijk, then the gemeente."""
     out = counts.copy()
@@ -175,7 +180,10 @@ def baseline_from_twin(twin: Twin, registry: Registry, *, years: int = 3) -> Bas
         hid = mask[name].transpose("year", "area").to_numpy()[yi] | ~np.isfinite(vals)
         counts = _counts(vals, inh_filled[yi], kind, per)
         filled = np.stack(
-            [_impute(counts[k], hid[k], inh_filled[yi][k], level, parent, codes) for k in range(len(yi))]
+            [
+                _impute(counts[k], hid[k], inh_filled[yi][k], level, parent, codes)
+                for k in range(len(yi))
+            ]
         )
         c = filled[:, buurt]
         h = hid[:, buurt]

@@ -67,7 +67,9 @@ class Parameter:
         kind = _TYPES[self.type]
         if kind is bool:
             if not isinstance(value, bool):
-                raise ScenarioError(f"{self.name} must be true or false, not {value!r}", where=where)
+                raise ScenarioError(
+                    f"{self.name} must be true or false, not {value!r}", where=where
+                )
             return value
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ScenarioError(f"{self.name} must be a number, not {value!r}", where=where)

@@ -38,17 +38,25 @@ class Comparison:
         sub = self.table[self.table["horizon"] == horizon]
         cells = {}
         for _, row in sub.iterrows():
+            v = {k: row[f"{value}_{k}"] for k in ("median", "lo80", "hi80", "lo95", "hi95")}
             cells.setdefault(row["outcome"], {})[row["scenario"]] = (
-                f"{row[f'{value}_median']:+.1f} (80 %: {row[f'{value}_lo80']:+.1f} to {row[f'{value}_hi80']:+.1f};"
-                f" 95 %: {row[f'{value}_lo95']:+.1f} to {row[f'{value}_hi95']:+.1f})"
+                f"{v['median']:+.1f} (80 %: {v['lo80']:+.1f} to {v['hi80']:+.1f};"
+                f" 95 %: {v['lo95']:+.1f} to {v['hi95']:+.1f})"
             )
         return pd.DataFrame(cells).T[self.names]
 
-    def area_changes(self, outcome: str, horizon: int | None = None, value: str = "change_pct_median") -> pd.DataFrame:
+    def area_changes(
+        self, outcome: str, horizon: int | None = None, value: str = "change_pct_median"
+    ) -> pd.DataFrame:
         """Per-buurt change (rows) per scenario (columns): the values for synced or split maps."""
-        cols = {r.scenario.name: r.area_table(outcome, horizon).set_index("area")[value] for r in self.results}
+        cols = {
+            r.scenario.name: r.area_table(outcome, horizon).set_index("area")[value]
+            for r in self.results
+        }
         frame = pd.DataFrame(cols)
-        frame.insert(0, "name", self.results[0].area_table(outcome, horizon).set_index("area")["name"])
+        frame.insert(
+            0, "name", self.results[0].area_table(outcome, horizon).set_index("area")["name"]
+        )
         return frame
 
 
@@ -58,11 +66,15 @@ def compare_results(results: list[ScenarioResult]) -> Comparison:
         raise ScenarioError(f"compare 2 to {MAX_COMPARE} scenarios, not {len(results)}")
     fps = {r.model.twin.fingerprint for r in results}
     if len(fps) > 1:
-        raise ScenarioError("the scenarios were run on different twins; run them on one twin to compare")
+        raise ScenarioError(
+            "the scenarios were run on different twins; run them on one twin to compare"
+        )
     names = [r.scenario.name for r in results]
     if len(set(names)) != len(names):
         raise ScenarioError("two scenarios have the same name; rename one to compare them")
-    paired = len({(r.scenario.seed, r.scenario.draws, r.scenario.baseline_years) for r in results}) == 1
+    paired = (
+        len({(r.scenario.seed, r.scenario.draws, r.scenario.baseline_years) for r in results}) == 1
+    )
     first = results[0]
     rows = []
     for r in results:
@@ -89,7 +101,12 @@ def compare_results(results: list[ScenarioResult]) -> Comparison:
                     a = first.dataset["scenario"].sel(horizon=h, outcome=oid).sum("area").to_numpy()
                     b = r.dataset["scenario"].sel(horizon=h, outcome=oid).sum("area").to_numpy()
                     st = stats_of(b - a)
-                    diffs.append({"scenario": r.scenario.name, "horizon": h, "outcome": oid} | {f"diff_{k}": float(v) for k, v in st.items()})
+                    diffs.append(
+                        {"scenario": r.scenario.name, "horizon": h, "outcome": oid}
+                        | {f"diff_{k}": float(v) for k, v in st.items()}
+                    )
         if diffs:
-            table = table.merge(pd.DataFrame(diffs), on=["scenario", "horizon", "outcome"], how="left")
+            table = table.merge(
+                pd.DataFrame(diffs), on=["scenario", "horizon", "outcome"], how="left"
+            )
     return Comparison(tuple(results), table, paired)

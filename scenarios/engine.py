@@ -32,7 +32,6 @@ import xarray as xr
 from scenarios.baseline import Baseline, baseline_from_twin
 from scenarios.catalogue import INTERVENTION_IDS, intervention_catalogue
 from scenarios.constants import BASELINE_YEARS
-from scenarios.errors import ScenarioError
 from scenarios.kernel import SpatialIndex
 from scenarios.registry import OUTCOME_IDS, EvidenceEntry, Registry, load_registry
 from scenarios.scenario import Intervention, Scenario
@@ -185,7 +184,7 @@ def simulate(
     reg = model.registry
     base = model.baseline(scenario.baseline_years)
     cols = plan_columns(model, scenario) if columns is None else columns
-    D, A, O = scenario.draws, len(base.areas), len(base.outcomes)
+    D, A, n_out = scenario.draws, len(base.areas), len(base.outcomes)
     B = model.baseline_draws(scenario.baseline_years, D, scenario.seed)
     years = range(1, max(scenario.horizons) + 1)
     rho = reg.effect_correlation
@@ -202,12 +201,14 @@ def simulate(
         if (col.type, col.outcome) not in z_of:
             z_of[(col.type, col.outcome)] = math.sqrt(rho) * u + math.sqrt(1 - rho) * v[:, k]
         if (col.instance, col.outcome) not in c_of:
-            c_of[(col.instance, col.outcome)] = np.clip(col.ring_mean + col.ring_sd * w[:, k], -1, 1)
+            c_of[(col.instance, col.outcome)] = np.clip(
+                col.ring_mean + col.ring_sd * w[:, k], -1, 1
+            )
 
     crime = [o for o, oid in enumerate(base.outcomes) if reg.outcomes[oid].pathway == "crime"]
     # outcome-major working layout (outcome, draw, area): each outcome's block is contiguous
     Bo = np.moveaxis(B, 2, 0)
-    scen = np.empty((O, len(scenario.horizons), D, A), dtype=np.float32)
+    scen = np.empty((n_out, len(scenario.horizons), D, A), dtype=np.float32)
     base_sum = {o: Bo[o].sum(axis=1, dtype=np.float64) for o in crime}
     costed = any(item.has_cost for item in scenario.interventions)
     prevented = np.zeros((D, len(years)), dtype=np.float64)
@@ -332,7 +333,10 @@ def draws_dataset(model: ScenarioModel, scenario: Scenario, raw: dict[str, Any])
             "inhabitants": ("area", base.inhabitants),
             "suppressed": (("area", "outcome"), base.suppressed),
             "synthetic": ("outcome", np.asarray([base.synthetic[o] for o in base.outcomes])),
-            "pathway": ("outcome", np.asarray([reg.outcomes[o].pathway for o in base.outcomes], dtype=object)),
+            "pathway": (
+                "outcome",
+                np.asarray([reg.outcomes[o].pathway for o in base.outcomes], dtype=object),
+            ),
         },
         attrs={
             "title": f"Scenario {scenario.name!r}: expected counts per year",

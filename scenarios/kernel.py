@@ -65,7 +65,9 @@ class SpatialIndex:
 
     # -- point sets --------------------------------------------------------------------------
     def _area_index(self, codes: object, geoms: np.ndarray) -> np.ndarray:
-        idx = np.array([self._pos.get(c, -1) if isinstance(c, str) else -1 for c in codes], dtype=int)
+        idx = np.array(
+            [self._pos.get(c, -1) if isinstance(c, str) else -1 for c in codes], dtype=int
+        )
         lost = idx < 0
         if lost.any():  # points without a buurt code: locate them
             polys = [self._area_geom[c] for c in self.areas]
@@ -152,7 +154,9 @@ class SpatialIndex:
         reach = max(float(treated_m), 0.5)  # a point on a line or in a footprint is treated
         if len(geoms):
             treated[np.unique(ps.tree.query(geoms, predicate="dwithin", distance=reach)[1])] = True
-            near[np.unique(ps.tree.query(geoms, predicate="dwithin", distance=reach + ring_m)[1])] = True
+            near[
+                np.unique(ps.tree.query(geoms, predicate="dwithin", distance=reach + ring_m)[1])
+            ] = True
         if targets.areas:
             codes = self.area_codes(targets.areas, where)
             inside = np.isin(ps.area, [self._pos[c] for c in codes])

@@ -416,7 +416,9 @@ def registry_from_dict(raw: dict[str, Any], *, source: str = "registry.toml") ->
                 none_sd=float(e.get("none_sd", d["none_sd"])),
             )
         )
-    order = {(i, o): n for n, (i, o) in enumerate((i, o) for i in INTERVENTION_IDS for o in OUTCOME_IDS)}
+    order = {
+        (i, o): n for n, (i, o) in enumerate((i, o) for i in INTERVENTION_IDS for o in OUTCOME_IDS)
+    }
     entries.sort(key=lambda e: order[(e.intervention, e.outcome)])
     return Registry(
         version=str(raw["version"]),
@@ -427,7 +429,9 @@ def registry_from_dict(raw: dict[str, Any], *, source: str = "registry.toml") ->
         effect_correlation=float(d["effect_correlation"]),
         outcomes=outcomes,
         time_profiles={
-            k: TimeProfile(k, tuple(float(x) for x in v["year_factors"]), v["after_stop"], v["basis"])
+            k: TimeProfile(
+                k, tuple(float(x) for x in v["year_factors"]), v["after_stop"], v["basis"]
+            )
             for k, v in raw["time_profiles"].items()
         },
         ring_priors={

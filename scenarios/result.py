@@ -30,11 +30,18 @@ from scenarios.scenario import Scenario
 
 __all__ = ["QUANTILES", "ScenarioResult", "assumptions", "run_scenario", "stats_of"]
 
+#: What the default harm weights are (and are not).
+HARM_WEIGHTS_BASIS = (
+    "illustrative defaults of the project (violence 3, burglary 2, vandalism 1, nuisance 0.25), "
+    "not a published index; set [harm_weights] in the scenario (WODC 'omvang × ernst' or the "
+    "Cambridge Crime Harm Index are the recommended sources)"
+)
 #: 2.5 %, 10 %, 50 %, 90 %, 97.5 %: the 95 % and 80 % intervals and the median.
 QUANTILES = (0.025, 0.10, 0.50, 0.90, 0.975)
 NO_EVIDENCE_TEXT = {
     "en": "no reliable evidence of an effect (this widens the interval; it is not 'no effect')",
-    "nl": "geen betrouwbaar bewijs voor een effect (dit verbreedt het interval; het is niet 'geen effect')",
+    "nl": "geen betrouwbaar bewijs voor een effect "
+    "(dit verbreedt het interval; het is niet 'geen effect')",
 }
 
 
@@ -73,21 +80,38 @@ def assumptions(reg: Registry) -> list[dict[str, str]]:
         f"{p.name}: {', '.join(f'{x:g}' for x in p.year_factors)} ({p.after_stop} when stopped)"
         for p in reg.time_profiles.values()
     )
-    return [
-        {"id": "combination.independent", "text": "Interventions with different mechanisms combine multiplicatively (their log effects add): assumed independent."},
-        {"id": "combination.overlap", "text": f"Within one mechanism, in each buurt the type with the largest expected reduction counts in full and the others at {reg.overlap_fraction:g} of their effect (sub-additive overlap). No validated rule exists (EVIDENCE.md §5.5)."},
-        {"id": "combination.cap", "text": "Each outcome's combined reduction is capped at the largest reduction seen in any single RCT for that crime type: " + "; ".join(f"{o.id} {o.cap:.1%}" for o in reg.outcomes.values()) + "."},
-        {"id": "effects.transfer", "text": "Effects from other settings are applied to Heerlen with an extra spread sigma_transfer per entry; heterogeneity tau and the SE rules of the registry are assumptions where no interval was retrieved."},
-        {"id": "effects.correlation", "text": f"One intervention's effects on different outcomes are correlated (rho = {reg.effect_correlation:g}); different interventions are independent."},
-        {"id": "effects.none", "text": f"An entry without a reliable estimate is drawn as ln RR ~ Normal(0, {reg.none_sd:g}): it may help or harm; it widens intervals and does not move the median."},
-        {"id": "kernel.radii", "text": "Treated reach and ring width in metres are modelling assumptions (no source states metre buffers); they are parameters of each intervention."},
-        {"id": "kernel.ring", "text": "The ring's change is a fraction c of the treated change, c drawn from the entry's diffusion/displacement prior and clipped to [−1, 1]."},
-        {"id": "kernel.exposure", "text": "Where crime happens inside a buurt is unknown: burglary and perceived unsafety follow dwellings, street crime and nuisance follow street length."},
-        {"id": "time.profiles", "text": "Share of the full effect by year — " + prof + "."},
-        {"id": "baseline.stationary", "text": "The baseline is the mean of the most recent indicator years, assumed to hold in the horizon years (no trend)."},
-        {"id": "baseline.imputed", "text": "Suppressed or missing buurt values are estimated from the public remainder of their wijk or municipality and carry extra uncertainty; their absolute numbers are never shown per buurt."},
-        {"id": "outcome.expected", "text": "Results are expected yearly counts; a single year's registered count scatters further around them (Poisson)."},
-    ]
+    caps = "; ".join(f"{o.id} {o.cap:.1%}" for o in reg.outcomes.values())
+    texts = {
+        "combination.independent": "Interventions with different mechanisms combine "
+        "multiplicatively (their log effects add): assumed independent.",
+        "combination.overlap": "Within one mechanism, in each buurt the type with the largest "
+        f"expected reduction counts in full and the others at {reg.overlap_fraction:g} of their "
+        "effect (sub-additive overlap). No validated rule exists (EVIDENCE.md §5.5).",
+        "combination.cap": "Each outcome's combined reduction is capped at the largest reduction "
+        f"seen in any single RCT for that crime type: {caps}.",
+        "effects.transfer": "Effects from other settings are applied to Heerlen with an extra "
+        "spread sigma_transfer per entry; tau and the registry's SE rules are assumptions where "
+        "no interval was retrieved.",
+        "effects.correlation": "One intervention's effects on different outcomes are correlated "
+        f"(rho = {reg.effect_correlation:g}); different interventions are independent.",
+        "effects.none": "An entry without a reliable estimate is drawn as ln RR ~ Normal(0, "
+        f"{reg.none_sd:g}): it may help or harm; it widens intervals and does not move the median.",
+        "kernel.radii": "Treated reach and ring width in metres are modelling assumptions (no "
+        "source states metre buffers); they are parameters of each intervention.",
+        "kernel.ring": "The ring's change is a fraction c of the treated change, c drawn from the "
+        "entry's diffusion/displacement prior and clipped to [−1, 1].",
+        "kernel.exposure": "Where crime happens inside a buurt is unknown: burglary and perceived "
+        "unsafety follow dwellings; street crime and nuisance follow street length.",
+        "time.profiles": f"Share of the full log effect by year — {prof}.",
+        "baseline.stationary": "The baseline is the mean of the most recent indicator years, "
+        "assumed to hold in the horizon years (no trend).",
+        "baseline.imputed": "Suppressed or missing buurt values are estimated from the public "
+        "remainder of their wijk or municipality and carry extra uncertainty; their absolute "
+        "numbers are never shown per buurt.",
+        "outcome.expected": "Results are expected yearly counts; a single year's registered count "
+        "scatters further around them (Poisson).",
+    }
+    return [{"id": k, "text": v} for k, v in texts.items()]
 
 
 @dataclass(eq=False)
@@ -130,7 +154,11 @@ class ScenarioResult:
         """Per outcome: ``estimate``, ``no reliable evidence`` or ``not targeted``."""
         out = {}
         for oid in self.outcomes:
-            cols = [c for c in self.raw["columns"] if c.outcome == oid and (c.treated.any() or c.ring.any())]
+            cols = [
+                c
+                for c in self.raw["columns"]
+                if c.outcome == oid and (c.treated.any() or c.ring.any())
+            ]
             if not cols:
                 out[oid] = "not targeted"
             elif any(c.entry.estimate for c in cols):
@@ -154,7 +182,12 @@ class ScenarioResult:
                 change = s - b
                 pct = np.where(b > 0, change / np.where(b > 0, b, 1) * 100, 0.0)
                 row: dict[str, Any] = {"horizon": year, "outcome": oid, "evidence": status[oid]}
-                for name, arr in (("baseline", b), ("scenario", s), ("change", change), ("change_pct", pct)):
+                for name, arr in (
+                    ("baseline", b),
+                    ("scenario", s),
+                    ("change", change),
+                    ("change_pct", pct),
+                ):
                     st = stats_of(arr)
                     for k, v in st.items():
                         row[f"{name}_{k}"] = float(v)
@@ -208,7 +241,13 @@ class ScenarioResult:
                 "suppressed": hidden,
             }
         )
-        for col in ("baseline_median", "scenario_median", "change_median", "change_lo80", "change_hi80"):
+        for col in (
+            "baseline_median",
+            "scenario_median",
+            "change_median",
+            "change_lo80",
+            "change_hi80",
+        ):
             frame.loc[hidden, col] = np.nan
         frame["affected"] = ~np.isclose(q_pct["lo95"], 0) | ~np.isclose(q_pct["hi95"], 0)
         return frame
@@ -216,7 +255,9 @@ class ScenarioResult:
     def _baseline_median(self, outcome: str) -> np.ndarray:
         cache = self.raw.setdefault("_baseline_median", {})
         if outcome not in cache:
-            cache[outcome] = np.median(self.dataset["baseline"].sel(outcome=outcome).to_numpy(), axis=0)
+            cache[outcome] = np.median(
+                self.dataset["baseline"].sel(outcome=outcome).to_numpy(), axis=0
+            )
         return np.asarray(cache[outcome])
 
     # -- harm, perception, cost --------------------------------------------------------------
@@ -224,12 +265,16 @@ class ScenarioResult:
         """Harm-weighted index (sum of weight × count over crime and nuisance outcomes)."""
         weights = self.harm_weights()
         ds = self.dataset
-        w = xr.DataArray([weights.get(o, 0.0) for o in self.outcomes], dims="outcome", coords={"outcome": list(self.outcomes)})
+        w = xr.DataArray(
+            [weights.get(o, 0.0) for o in self.outcomes],
+            dims="outcome",
+            coords={"outcome": list(self.outcomes)},
+        )
         base = (ds["baseline"].sum("area") * w).sum("outcome").to_numpy()
         scen = (ds["scenario"].sum("area") * w).sum("outcome").to_numpy()
         out: dict[str, Any] = {
             "weights": weights,
-            "weights_basis": "illustrative defaults of the project (violence 3, burglary 2, vandalism 1, nuisance 0.25), not a published index; set [harm_weights] in the scenario (WODC 'omvang × ernst' or the Cambridge Crime Harm Index are the recommended sources)",
+            "weights_basis": HARM_WEIGHTS_BASIS,
             "baseline": _interval(stats_of(base)),
             "horizons": {},
         }
@@ -251,19 +296,30 @@ class ScenarioResult:
         """
         if self.prevented is None:
             return None
-        out: dict[str, Any] = {"outcomes": [o for o in self.outcomes if self.registry.outcomes[o].pathway == "crime"], "horizons": {}}
+        out: dict[str, Any] = {
+            "outcomes": [o for o in self.outcomes if self.registry.outcomes[o].pathway == "crime"],
+            "horizons": {},
+        }
         for year in self.horizons:
             total = sum(i.cost_until(year) for i in self.scenario.interventions)
             prev = self.prevented[:, year - 1]
             q = np.quantile(prev, QUANTILES)
 
-            def per(x: float) -> float | None:
+            def per(x: float, total: float = total) -> float | None:
                 return round(total / x, 0) if x > 0 else None
 
             out["horizons"][year] = {
                 "cost_eur": round(total, 2),
-                "prevented": {"median": _round(q[2], 1), "80": [_round(q[1], 1), _round(q[3], 1)], "95": [_round(q[0], 1), _round(q[4], 1)]},
-                "eur_per_prevented": {"median": per(q[2]), "80": [per(q[3]), per(q[1])], "95": [per(q[4]), per(q[0])]},
+                "prevented": {
+                    "median": _round(q[2], 1),
+                    "80": [_round(q[1], 1), _round(q[3], 1)],
+                    "95": [_round(q[0], 1), _round(q[4], 1)],
+                },
+                "eur_per_prevented": {
+                    "median": per(q[2]),
+                    "80": [per(q[3]), per(q[1])],
+                    "95": [per(q[4]), per(q[0])],
+                },
                 "p_any_prevented": _round(np.mean(prev > 0)),
             }
         return out
@@ -283,8 +339,12 @@ class ScenarioResult:
                 entry = mine[0].entry
                 d = entry.to_dict()
                 reach = [c for c in mine if c.treated.any()]
-                d["treated_share_max"] = _round(max((float(c.treated.max()) for c in mine), default=0.0))
-                d["areas_reached"] = int(np.count_nonzero(np.any([c.treated + np.abs(c.ring) > 0 for c in mine], axis=0)))
+                d["treated_share_max"] = _round(
+                    max((float(c.treated.max()) for c in mine), default=0.0)
+                )
+                d["areas_reached"] = int(
+                    np.count_nonzero(np.any([c.treated + np.abs(c.ring) > 0 for c in mine], axis=0))
+                )
                 if not entry.estimate:
                     d["text"] = NO_EVIDENCE_TEXT.get(lang, NO_EVIDENCE_TEXT["en"])
                 d["effect_in_treated_area"] = {
@@ -295,7 +355,9 @@ class ScenarioResult:
                 if mine[0].dose != 1.0:
                     d["dose_factor"] = _round(mine[0].dose)
                 rows.append(d)
-            out.append({"intervention": n + 1, "type": item.type, "label": item.label, "outcomes": rows})
+            out.append(
+                {"intervention": n + 1, "type": item.type, "label": item.label, "outcomes": rows}
+            )
         return out
 
     # -- export ------------------------------------------------------------------------------
@@ -322,12 +384,23 @@ class ScenarioResult:
                     "80": [_round(row["scenario_pct_lo80"]), _round(row["scenario_pct_hi80"])],
                     "95": [_round(row["scenario_pct_lo95"]), _round(row["scenario_pct_hi95"])],
                 }
-                entry["pathway_note"] = "perceived safety is a separate, weaker pathway; it is not in the harm index"
+                entry["pathway_note"] = (
+                    "perceived safety is a separate, weaker pathway; it is not in the harm index"
+                )
             block[row["outcome"]] = entry
         base = self.raw["baseline_info"]
         out: dict[str, Any] = {
-            "scenario": {"name": self.scenario.name, "description": self.scenario.description, "interventions": len(self.scenario.interventions)},
-            "settings": {"seed": self.scenario.seed, "draws": self.scenario.draws, "horizons": list(self.horizons), "baseline_years": self.scenario.baseline_years},
+            "scenario": {
+                "name": self.scenario.name,
+                "description": self.scenario.description,
+                "interventions": len(self.scenario.interventions),
+            },
+            "settings": {
+                "seed": self.scenario.seed,
+                "draws": self.scenario.draws,
+                "horizons": list(self.horizons),
+                "baseline_years": self.scenario.baseline_years,
+            },
             "twin": {"name": self.model.twin.name, "fingerprint": self.model.twin.fingerprint},
             "registry_version": self.registry.version,
             "units": self.dataset.attrs["units"],

@@ -190,7 +190,9 @@ def _intervention(raw: Any, n: int) -> Intervention:
     kind = raw.get("type")
     if not isinstance(kind, str) or kind not in cat:
         raise ScenarioError(
-            f"type {kind!r} is not an intervention", where=where, hint=f"use one of {', '.join(cat.ids)}"
+            f"type {kind!r} is not an intervention",
+            where=where,
+            hint=f"use one of {', '.join(cat.ids)}",
         )
     where = f"intervention {n + 1} ({kind})"
     spec = cat[kind]
@@ -210,7 +212,9 @@ def _intervention(raw: Any, n: int) -> Intervention:
     wrong = [k for k in targets.kinds if k not in spec.targets]
     if wrong:
         raise ScenarioError(
-            f"cannot be placed on {wrong[0]}", where=where, hint=f"it goes on {', '.join(spec.targets)}"
+            f"cannot be placed on {wrong[0]}",
+            where=where,
+            hint=f"it goes on {', '.join(spec.targets)}",
         )
     params = {k: params_spec[k].check(v, where=where) for k, v in raw.items() if k in params_spec}
     label = raw.get("label", "")
@@ -223,17 +227,25 @@ def scenario_from_dict(raw: dict[str, Any]) -> Scenario:
     """A validated :class:`Scenario` from plain data (parsed TOML or JSON)."""
     if not isinstance(raw, dict):
         raise ScenarioError("a scenario must be a table")
+    head = raw.get("scenario")
+    if not isinstance(head, dict):
+        raise ScenarioError(
+            "the [scenario] table is missing",
+            hint='start the file with [scenario] and name = "..."',
+        )
     unknown = sorted(set(raw) - {"scenario", "harm_weights", "intervention"})
     if unknown:
         raise ScenarioError(
-            f"unknown table {unknown[0]!r}", hint="tables: [scenario], [harm_weights], [[intervention]]"
+            f"unknown table {unknown[0]!r}",
+            hint="tables: [scenario], [harm_weights], [[intervention]]",
         )
-    head = raw.get("scenario")
-    if not isinstance(head, dict):
-        raise ScenarioError("the [scenario] table is missing", hint="it needs at least a name")
     bad = sorted(set(head) - set(_SETTINGS))
     if bad:
-        raise ScenarioError(f"unknown setting {bad[0]!r}", where="[scenario]", hint=f"settings: {', '.join(_SETTINGS)}")
+        raise ScenarioError(
+            f"unknown setting {bad[0]!r}",
+            where="[scenario]",
+            hint=f"settings: {', '.join(_SETTINGS)}",
+        )
     name = head.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > 120:
         raise ScenarioError("name must be text of 1–120 characters", where="[scenario]")
@@ -248,9 +260,14 @@ def scenario_from_dict(raw: dict[str, Any]) -> Scenario:
     if (
         not isinstance(horizons, list)
         or not horizons
-        or not all(isinstance(h, int) and not isinstance(h, bool) and 1 <= h <= MAX_HORIZON for h in horizons)
+        or not all(
+            isinstance(h, int) and not isinstance(h, bool) and 1 <= h <= MAX_HORIZON
+            for h in horizons
+        )
     ):
-        raise ScenarioError(f"horizons must be years 1–{MAX_HORIZON}, e.g. [1, 3]", where="[scenario]")
+        raise ScenarioError(
+            f"horizons must be years 1–{MAX_HORIZON}, e.g. [1, 3]", where="[scenario]"
+        )
     weights = raw.get("harm_weights", {})
     if not isinstance(weights, dict):
         raise ScenarioError("must be a table of outcome = weight", where="[harm_weights]")
@@ -345,8 +362,15 @@ def _value(v: Any) -> str:
     if isinstance(v, float):
         return repr(v) if math.isfinite(v) else "nan"
     if isinstance(v, str):
-        escaped = v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
-        return f'"{escaped}"'
+        out = []
+        for ch in v:
+            if ch in ('"', "\\"):
+                out.append("\\" + ch)
+            elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+                out.append(f"\\u{ord(ch):04x}")
+            else:
+                out.append(ch)
+        return '"' + "".join(out) + '"'
     if isinstance(v, list | tuple):
         return "[" + ", ".join(_value(x) for x in v) + "]"
     raise TypeError(f"cannot write {type(v).__name__} to TOML")
@@ -357,7 +381,9 @@ def scenario_to_toml(s: Scenario) -> str:
     d = scenario_to_dict(s)
     lines = ["[scenario]"] + [f"{k} = {_value(v)}" for k, v in d["scenario"].items()]
     if "harm_weights" in d:
-        lines += ["", "[harm_weights]"] + [f"{k} = {_value(v)}" for k, v in d["harm_weights"].items()]
+        lines += ["", "[harm_weights]"] + [
+            f"{k} = {_value(v)}" for k, v in d["harm_weights"].items()
+        ]
     for item in d["intervention"]:
         lines += ["", "[[intervention]]"] + [f"{k} = {_value(v)}" for k, v in item.items()]
     return "\n".join(lines) + "\n"

@@ -100,7 +100,9 @@ class ScenarioStore:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
-            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (_SCHEMA_VERSION,))
+            db.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (_SCHEMA_VERSION,)
+            )
 
     # -- plumbing ----------------------------------------------------------------------------
     @contextmanager
@@ -132,7 +134,9 @@ class ScenarioStore:
     def _write_interventions(self, db: sqlite3.Connection, sid: int, s: Scenario) -> None:
         db.execute("DELETE FROM interventions WHERE scenario_id = ?", (sid,))
         for pos, item in enumerate(scenario_to_dict(s)["intervention"]):
-            targets = {k: item.pop(k) for k in ("streets", "buildings", "spots", "areas") if k in item}
+            targets = {
+                k: item.pop(k) for k in ("streets", "buildings", "spots", "areas") if k in item
+            }
             kind = item.pop("type")
             label = item.pop("label", "")
             db.execute(
@@ -154,9 +158,16 @@ class ScenarioStore:
         with self._tx() as db:
             self._check_name(db, scenario.name, None)
             cur = db.execute(
-                "INSERT INTO scenarios (name, name_key, description, settings, revision, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, 1, ?, ?)",
-                (scenario.name, _key(scenario.name), scenario.description, self._settings(scenario), now, now),
+                "INSERT INTO scenarios (name, name_key, description, settings, revision,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)",
+                (
+                    scenario.name,
+                    _key(scenario.name),
+                    scenario.description,
+                    self._settings(scenario),
+                    now,
+                    now,
+                ),
             )
             sid = int(cur.lastrowid or 0)
             self._write_interventions(db, sid, scenario)
@@ -165,7 +176,8 @@ class ScenarioStore:
     def get(self, scenario_id: int) -> StoredScenario:
         """A saved scenario by id."""
         row = self._db.execute(
-            "SELECT name, description, settings, revision, created_at, updated_at FROM scenarios WHERE id = ?",
+            "SELECT name, description, settings, revision, created_at, updated_at"
+            " FROM scenarios WHERE id = ?",
             (scenario_id,),
         ).fetchone()
         if row is None:
@@ -175,7 +187,8 @@ class ScenarioStore:
         head = raw["scenario"] | {"name": name, "description": description}
         items = []
         for kind, label, targets, params in self._db.execute(
-            "SELECT type, label, targets, params FROM interventions WHERE scenario_id = ? ORDER BY position",
+            "SELECT type, label, targets, params FROM interventions"
+            " WHERE scenario_id = ? ORDER BY position",
             (scenario_id,),
         ):
             item = {"type": kind, **json.loads(targets), **json.loads(params)}
@@ -189,7 +202,9 @@ class ScenarioStore:
 
     def find(self, name: str) -> StoredScenario | None:
         """A saved scenario by name (ignoring case and extra spaces), or None."""
-        row = self._db.execute("SELECT id FROM scenarios WHERE name_key = ?", (_key(name),)).fetchone()
+        row = self._db.execute(
+            "SELECT id FROM scenarios WHERE name_key = ?", (_key(name),)
+        ).fetchone()
         return self.get(row[0]) if row else None
 
     def list(self) -> list[ScenarioInfo]:
@@ -202,41 +217,67 @@ class ScenarioStore:
             " FROM scenarios s ORDER BY s.updated_at DESC, s.id DESC"
         ).fetchall()
         return [
-            ScenarioInfo(sid, name, desc, n, tuple(t for t in dict.fromkeys((types or "").split(",")) if t), rev, upd)
+            ScenarioInfo(
+                sid,
+                name,
+                desc,
+                n,
+                tuple(t for t in dict.fromkeys((types or "").split(",")) if t),
+                rev,
+                upd,
+            )
             for sid, name, desc, rev, upd, types, n in rows
         ]
 
-    def update(self, scenario_id: int, scenario: Scenario, *, expected_revision: int | None = None) -> StoredScenario:
+    def update(
+        self, scenario_id: int, scenario: Scenario, *, expected_revision: int | None = None
+    ) -> StoredScenario:
         """Replace a saved scenario (name, settings, interventions): its revision goes up.
 
         With ``expected_revision``, refuse when someone else saved it in the meantime.
         """
         with self._tx() as db:
-            row = db.execute("SELECT revision FROM scenarios WHERE id = ?", (scenario_id,)).fetchone()
+            row = db.execute(
+                "SELECT revision FROM scenarios WHERE id = ?", (scenario_id,)
+            ).fetchone()
             if row is None:
                 raise ScenarioError(f"no saved scenario with id {scenario_id}")
             if expected_revision is not None and row[0] != expected_revision:
                 raise ScenarioError(
-                    f"scenario {scenario_id} was changed by someone else (revision {row[0]}, you edited {expected_revision})",
+                    f"scenario {scenario_id} was changed by someone else "
+                    f"(revision {row[0]}, you edited {expected_revision})",
                     hint="reload it and apply your change again",
                 )
             self._check_name(db, scenario.name, scenario_id)
             db.execute(
                 "UPDATE scenarios SET name = ?, name_key = ?, description = ?, settings = ?,"
                 " revision = revision + 1, updated_at = ? WHERE id = ?",
-                (scenario.name, _key(scenario.name), scenario.description, self._settings(scenario), _now(), scenario_id),
+                (
+                    scenario.name,
+                    _key(scenario.name),
+                    scenario.description,
+                    self._settings(scenario),
+                    _now(),
+                    scenario_id,
+                ),
             )
             self._write_interventions(db, scenario_id, scenario)
         return self.get(scenario_id)
 
-    def rename(self, scenario_id: int, name: str, *, expected_revision: int | None = None) -> StoredScenario:
+    def rename(
+        self, scenario_id: int, name: str, *, expected_revision: int | None = None
+    ) -> StoredScenario:
         """Give a saved scenario a new name."""
         from dataclasses import replace
 
         if not name.strip() or len(name) > 120:
             raise ScenarioError("name must be text of 1–120 characters")
         current = self.get(scenario_id)
-        return self.update(scenario_id, replace(current.scenario, name=name.strip()), expected_revision=expected_revision)
+        return self.update(
+            scenario_id,
+            replace(current.scenario, name=name.strip()),
+            expected_revision=expected_revision,
+        )
 
     def duplicate(self, scenario_id: int, name: str | None = None) -> StoredScenario:
         """A copy of a saved scenario under a new name ("… (copy)", "… (copy 2)", …)."""

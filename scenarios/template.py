@@ -81,7 +81,9 @@ def template_toml(twin: Twin, *, draws: int = DEFAULT_DRAWS, seed: int = DEFAULT
     streets = twin.streets[twin.streets["buurt"] == buurt]
     named = streets[streets["name"].notna() & (streets["name"] != "")]
     pool = named if len(named) else streets
-    longest = pool.assign(_len=pool.geometry.length).sort_values(["_len", "id"], ascending=[False, True], kind="stable")
+    longest = pool.assign(_len=pool.geometry.length).sort_values(
+        ["_len", "id"], ascending=[False, True], kind="stable"
+    )
     picked = longest.head(2)
     here = b[b["buurt"] == buurt]
     vacant = here[here["vacant"]]
@@ -95,7 +97,9 @@ def template_toml(twin: Twin, *, draws: int = DEFAULT_DRAWS, seed: int = DEFAULT
         street_name=picked["name"].iloc[0] or picked["id"].iloc[0],
         streets=", ".join(f'"{s}"' for s in picked["id"]),
         building=building["id"],
-        building_type="vacant_building_renovation" if bool(building["vacant"]) else "burglary_proofing",
+        building_type="vacant_building_renovation"
+        if bool(building["vacant"])
+        else "burglary_proofing",
         spot_x=round(spot.x, 1),
         spot_y=round(spot.y, 1),
     )

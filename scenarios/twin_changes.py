@@ -56,7 +56,9 @@ def _streets_of(twin: Twin, item: Intervention, reach: float, where: str) -> np.
     if t.spots:
         geoms += list(shapely.points(np.asarray(t.spots)))
     if geoms:
-        idx = shapely.STRtree(s.geometry.to_numpy()).query(geoms, predicate="dwithin", distance=reach)[1]
+        idx = shapely.STRtree(s.geometry.to_numpy()).query(
+            geoms, predicate="dwithin", distance=reach
+        )[1]
         hit[np.unique(idx)] = True
     if t.areas:
         hit |= s["buurt"].isin(_buurten(twin, t.areas, where)).to_numpy()
@@ -76,13 +78,17 @@ def _buurten(twin: Twin, codes: tuple[str, ...], where: str) -> list[str]:
 
 def _flag(frame: gpd.GeoDataFrame, column: str, rows: np.ndarray) -> gpd.GeoDataFrame:
     frame = frame.copy()
-    values = frame[column].to_numpy(dtype=bool).copy() if column in frame else np.zeros(len(frame), bool)
+    values = (
+        frame[column].to_numpy(dtype=bool).copy() if column in frame else np.zeros(len(frame), bool)
+    )
     values[rows] = True
     frame[column] = values
     return frame
 
 
-def _new_lights(twin: Twin, lines: gpd.GeoSeries, street_ids: list[str], item: Intervention, start: int) -> gpd.GeoDataFrame:
+def _new_lights(
+    twin: Twin, lines: gpd.GeoSeries, street_ids: list[str], item: Intervention, start: int
+) -> gpd.GeoDataFrame:
     spacing = float(item.param("spacing_m"))
     xs, ys, owner = [], [], []
     for sid, line in zip(street_ids, lines, strict=True):
@@ -134,7 +140,14 @@ def _lighting(twin: Twin, item: Intervention, where: str, log: list[dict[str, An
     start = int(lights["id"].astype(str).str.startswith("SCEN.lamp.").sum())
     new = _new_lights(twin, streets.geometry, list(streets["id"]), item, start)
     merged = pd.concat([lights, new], ignore_index=True)
-    log.append({"type": item.type, "streets": len(streets), "lights_added": len(new), "lights_removed": removed})
+    log.append(
+        {
+            "type": item.type,
+            "streets": len(streets),
+            "lights_added": len(new),
+            "lights_removed": removed,
+        }
+    )
     return twin.replace_layers(lights=gpd.GeoDataFrame(merged, geometry="geometry", crs=new.crs))
 
 
@@ -178,7 +191,11 @@ def twin_changes(twin: Twin, scenario: Scenario) -> tuple[Twin, list[dict[str, A
             out = out.replace_layers(buildings=_flag(out.buildings, "burglary_proofed", rows))
             log.append({"type": item.type, "buildings": len(rows)})
         elif item.type in ("hedge_trimming", "cctv", "alley_gating"):
-            column = {"hedge_trimming": "sightlines_improved", "cctv": "cctv", "alley_gating": "gated"}[item.type]
+            column = {
+                "hedge_trimming": "sightlines_improved",
+                "cctv": "cctv",
+                "alley_gating": "gated",
+            }[item.type]
             default_reach = 50.0 if item.type == "cctv" else 20.0
             rows = _streets_of(out, item, float(item.params.get("reach_m", default_reach)), where)
             out = out.replace_layers(streets=_flag(out.streets, column, rows))
@@ -187,10 +204,15 @@ def twin_changes(twin: Twin, scenario: Scenario) -> tuple[Twin, list[dict[str, A
             side = float(item.param("lot_m2")) ** 0.5
             parks = gpd.GeoDataFrame(
                 {"kind": ["park"] * len(item.targets.spots)},
-                geometry=[shapely.box(x - side / 2, y - side / 2, x + side / 2, y + side / 2) for x, y in item.targets.spots],
+                geometry=[
+                    shapely.box(x - side / 2, y - side / 2, x + side / 2, y + side / 2)
+                    for x, y in item.targets.spots
+                ],
                 crs=out.ground.crs or out.streets.crs,
             )
-            ground = gpd.GeoDataFrame(pd.concat([out.ground, parks], ignore_index=True), crs=parks.crs)
+            ground = gpd.GeoDataFrame(
+                pd.concat([out.ground, parks], ignore_index=True), crs=parks.crs
+            )
             out = out.replace_layers(ground=ground)
             log.append({"type": item.type, "parks_added": len(parks)})
     if out is not twin:

@@ -16,7 +16,6 @@ from scenarios import (
     Scenario,
     ScenarioModel,
     intervention_catalogue,
-    load_registry,
     model_from_twin,
     run_scenario,
     scenario_from_dict,
@@ -29,7 +28,9 @@ NORM = {"80": 1.2815516, "95": 1.9599640}
 
 
 def scen(*items, name="s", **settings_):
-    return scenario_from_dict({"scenario": {"name": name, **settings_}, "intervention": list(items)})
+    return scenario_from_dict(
+        {"scenario": {"name": name, **settings_}, "intervention": list(items)}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -97,13 +98,19 @@ def test_golden_exact_combination_rules(exact_model):
     assert np.median(ratio_in(one, CENTRUM, "burglary", 3)) == pytest.approx(0.86, abs=1e-3)
     # same mechanism (surveillance): the larger (CCTV −16 %) in full + 0.5 × lighting (−14 %)
     same = run_scenario(m, scen(light, cctv))
-    assert np.median(ratio_in(same, CENTRUM, "burglary", 3)) == pytest.approx(1 - 0.16 - 0.5 * 0.14, abs=1e-3)
+    assert np.median(ratio_in(same, CENTRUM, "burglary", 3)) == pytest.approx(
+        1 - 0.16 - 0.5 * 0.14, abs=1e-3
+    )
     # different mechanisms multiply: lighting 0.86 × patrol 0.84 on vandalism
     both = run_scenario(m, scen(light, patrol))
-    assert np.median(ratio_in(both, CENTRUM, "vandalism", 1)) == pytest.approx(0.86**0.8 * 0.84, abs=1e-3)
+    assert np.median(ratio_in(both, CENTRUM, "vandalism", 1)) == pytest.approx(
+        0.86**0.8 * 0.84, abs=1e-3
+    )
     # patrol at 10 h/week gets a quarter of the log effect (dose reference 40 h)
     quarter = run_scenario(m, scen(patrol | {"hours_per_week": 10.0}))
-    assert np.median(ratio_in(quarter, CENTRUM, "vandalism", 1)) == pytest.approx(0.84**0.25, abs=1e-3)
+    assert np.median(ratio_in(quarter, CENTRUM, "vandalism", 1)) == pytest.approx(
+        0.84**0.25, abs=1e-3
+    )
     # patrol for one year: deterrence ends when stopped
     stopped = run_scenario(m, scen(patrol | {"duration_years": 1.0}))
     assert np.all(ratio_in(stopped, CENTRUM, "vandalism", 3) == 1.0)
@@ -128,8 +135,13 @@ def test_golden_cap(exact_model, model):
     r = run_scenario(model, scen({"type": "burglary_proofing", "areas": [CENTRUM]}))
     assert np.min(ratio_in(r, CENTRUM, "burglary", 3)) == pytest.approx(0.781, abs=1e-4)
     # with a lenient cap the full effect shows, scaled by the share of dwellings treated
-    half = run_scenario(exact_model, scen({"type": "burglary_proofing", "areas": [CENTRUM], "share_of_dwellings": 0.5}))
-    assert np.median(ratio_in(half, CENTRUM, "burglary", 3)) == pytest.approx(1 - 0.5 * 0.26, abs=1e-3)
+    half = run_scenario(
+        exact_model,
+        scen({"type": "burglary_proofing", "areas": [CENTRUM], "share_of_dwellings": 0.5}),
+    )
+    assert np.median(ratio_in(half, CENTRUM, "burglary", 3)) == pytest.approx(
+        1 - 0.5 * 0.26, abs=1e-3
+    )
 
 
 def test_golden_moderator_foot_patrol(exact_model):
@@ -216,13 +228,24 @@ def test_no_reliable_evidence_is_reported_as_such(model):
     assert all("not 'no effect'" in e["text"] for e in ev)
     data = r.to_dict()
     assert data["totals"]["3"]["burglary"]["evidence"] == "no reliable evidence"
-    assert {a["id"] for a in data["assumptions"]} >= {"combination.overlap", "combination.cap", "effects.none"}
+    assert {a["id"] for a in data["assumptions"]} >= {
+        "combination.overlap",
+        "combination.cap",
+        "effects.none",
+    }
 
 
 def test_cost_per_prevented_incident(exact_model):
     r = run_scenario(
         exact_model,
-        scen({"type": "burglary_proofing", "areas": [CENTRUM], "cost_eur": 100000.0, "annual_cost_eur": 1000.0}),
+        scen(
+            {
+                "type": "burglary_proofing",
+                "areas": [CENTRUM],
+                "cost_eur": 100000.0,
+                "annual_cost_eur": 1000.0,
+            }
+        ),
     )
     c = r.cost()
     assert c["horizons"][1]["cost_eur"] == 101000.0 and c["horizons"][3]["cost_eur"] == 103000.0
@@ -234,14 +257,23 @@ def test_cost_per_prevented_incident(exact_model):
     assert own < c["horizons"][1]["prevented"]["median"] < own * 1.3  # plus a little ring diffusion
     # by year 3 the cumulative count covers three years
     assert c["horizons"][3]["prevented"]["median"] > 2.5 * c["horizons"][1]["prevented"]["median"]
-    assert c["horizons"][1]["eur_per_prevented"]["median"] == pytest.approx(101000 / c["horizons"][1]["prevented"]["median"], rel=0.01)
-    assert run_scenario(exact_model, scen({"type": "burglary_proofing", "areas": [CENTRUM]})).cost() is None
+    assert c["horizons"][1]["eur_per_prevented"]["median"] == pytest.approx(
+        101000 / c["horizons"][1]["prevented"]["median"], rel=0.01
+    )
+    assert (
+        run_scenario(exact_model, scen({"type": "burglary_proofing", "areas": [CENTRUM]})).cost()
+        is None
+    )
 
 
 def test_harm_index_uses_visible_weights(model):
     s = scen({"type": "foot_patrol", "areas": [CENTRUM]})
     heavy = scenario_from_dict(
-        {"scenario": {"name": "h"}, "harm_weights": {"violence": 10.0}, "intervention": [{"type": "foot_patrol", "areas": [CENTRUM]}]}
+        {
+            "scenario": {"name": "h"},
+            "harm_weights": {"violence": 10.0},
+            "intervention": [{"type": "foot_patrol", "areas": [CENTRUM]}],
+        }
     )
     a, b = run_scenario(model, s).harm(), run_scenario(model, heavy).harm()
     assert a["weights"]["violence"] == 3.0 and b["weights"]["violence"] == 10.0
@@ -275,9 +307,13 @@ def interventions(draw, twin):
             params["duration_years"] = draw(st.floats(0.25, 5.0))
         item = placed(kind, "BU09173300", params)
         if item.get("buildings") == ["__first__"]:
-            item["buildings"] = [str(twin.buildings["id"].iloc[draw(st.integers(0, len(twin.buildings) - 1))])]
+            item["buildings"] = [
+                str(twin.buildings["id"].iloc[draw(st.integers(0, len(twin.buildings) - 1))])
+            ]
         if item.get("streets") == ["__first__"]:
-            item["streets"] = [str(twin.streets["id"].iloc[draw(st.integers(0, len(twin.streets) - 1))])]
+            item["streets"] = [
+                str(twin.streets["id"].iloc[draw(st.integers(0, len(twin.streets) - 1))])
+            ]
         out.append(item)
     return out
 
@@ -328,7 +364,12 @@ def test_more_draws_narrow_monte_carlo_error(small_model):
 
     def spread(draws: int) -> float:
         meds = [
-            np.median(run_scenario(small_model, scen(item, seed=s, draws=draws)).dataset["scenario"].sel(horizon=3, outcome="burglary").sum("area"))
+            np.median(
+                run_scenario(small_model, scen(item, seed=s, draws=draws))
+                .dataset["scenario"]
+                .sel(horizon=3, outcome="burglary")
+                .sum("area")
+            )
             for s in range(8)
         ]
         return float(np.std(meds))

@@ -8,7 +8,13 @@ import tomllib
 
 import pytest
 
-from scenarios import INTERVENTION_IDS, OUTCOME_IDS, ScenarioError, intervention_catalogue, load_registry
+from scenarios import (
+    INTERVENTION_IDS,
+    OUTCOME_IDS,
+    ScenarioError,
+    intervention_catalogue,
+    load_registry,
+)
 from scenarios.registry import registry_from_dict, registry_path, registry_problems
 
 
@@ -61,7 +67,9 @@ def test_figures_match_the_evidence_review():
     assert reg.entry("cctv", "burglary").figure_flag == "◐"
     # p < .001 → SE = |ln RR| / 3.29
     e = reg.entry("vacant_lot_greening", "burglary")
-    assert e.se_basis == "p_bound" and e.ln_rr_se == pytest.approx(abs(e.ln_rr_mean) / 3.29, rel=0.01)
+    assert e.se_basis == "p_bound" and e.ln_rr_se == pytest.approx(
+        abs(e.ln_rr_mean) / 3.29, rel=0.01
+    )
 
 
 def test_no_estimate_entries_say_so():
@@ -102,7 +110,10 @@ def _broken(raw, mutate):
         (lambda r: r["entry"][0]["citations"][0].update(flag="?"), "flag must be one of"),
         (lambda r: r["entry"][0].update(citations=[]), "no citations"),
         (lambda r: r["entry"][0].update(crime_types=["firearm violence"]), "do not map to outcome"),
-        (lambda r: r["entry"][0].update(time_profile="forever"), "time profile 'forever' not defined"),
+        (
+            lambda r: r["entry"][0].update(time_profile="forever"),
+            "time profile 'forever' not defined",
+        ),
         (lambda r: r["entry"][0]["kernel"].update(ring_prior="magic"), "ring prior 'magic'"),
         (lambda r: r["entry"][0]["kernel"].update(ring_m=-5), "ring_m = -5 outside"),
         (lambda r: r["entry"][2].update(ln_rr_mean=-0.2), "given although estimate = false"),

@@ -29,7 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     actions.required = True
 
     run = actions.add_parser("run", help="run a scenario file (TOML) and print its summaries")
-    run.add_argument("file", metavar="FILE", help="scenario file (see `socialtwin scenario template`)")
+    run.add_argument(
+        "file", metavar="FILE", help="scenario file (see `socialtwin scenario template`)"
+    )
     add_twin_option(run)
     run.add_argument("--json", action="store_true", help="machine-readable output")
     run.add_argument("--areas", action="store_true", help="include the per-buurt tables (JSON)")
@@ -52,15 +54,89 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _fmt(iv: dict[str, Any], unit: str = "") -> str:
-    m, lo80, lo95 = iv["median"], iv["80"], iv["95"]
+    m, a, b = iv["median"], iv["80"], iv["95"]
     if m is None:
         return "–"
-    return f"{m:+.1f}{unit} (80 %: {lo80[0]:+.1f} to {lo80[1]:+.1f}; 95 %: {lo95[0]:+.1f} to {lo95[1]:+.1f})"
+    return f"{m:+.1f}{unit} (80 %: {a[0]:+.1f} to {a[1]:+.1f}; 95 %: {b[0]:+.1f} to {b[1]:+.1f})"
 
 
-def _print_result(r: ScenarioResult, data: dict[str, Any], changes: list[dict[str, Any]], seconds: float) -> None:
+def _eur(x: float | None) -> str:
+    return "no incident prevented" if x is None else f"€{x:,.0f}"
+
+
+def _print_totals(r: ScenarioResult, data: dict[str, Any]) -> None:
+    for year, block in data["totals"].items():
+        print(
+            f"\nYear {year}: change per year, whole municipality (median, 80 % and 95 % intervals)"
+        )
+        for oid, e in block.items():
+            label = r.registry.outcomes[oid].name("en")
+            flag = " [synthetic]" if e["synthetic"] else ""
+            if e["evidence"] == "not targeted":
+                note = "not targeted"
+            elif e["evidence"] == "no reliable evidence":
+                note = "NO RELIABLE EVIDENCE of an effect (wider interval; not 'no effect')"
+            else:
+                note = f"P(reduction) {e['p_reduction']:.0%}"
+            print(f"  {label[:34]:34} {_fmt(e['change_pct'], ' %')}  {note}{flag}")
+    year = r.horizons[-1]
+    print(f"\nMost changed buurten, year {year} (median % change, 80 % interval)")
+    for oid in r.outcomes:
+        t = r.area_table(oid, year)
+        t = t[t["affected"]].sort_values("change_pct_median").head(3)
+        for row in t.itertuples():
+            print(
+                f"  {oid:20} {row.name[:26]:26} {row.change_pct_median:+6.1f} %"
+                f" ({row.change_pct_lo80:+.1f} to {row.change_pct_hi80:+.1f})"
+                f"  P(reduction) {row.p_reduction:.0%}"
+            )
+
+
+def _print_cost(data: dict[str, Any]) -> None:
+    harm = data["harm_index"]
+    w = ", ".join(f"{k} {v:g}" for k, v in harm["weights"].items())
+    print(f"\nHarm-weighted index (weights: {w}; illustrative defaults, see docs/scenarios.md)")
+    for year, h in harm["horizons"].items():
+        print(f"  year {year}: {_fmt(h['change_pct'], ' %')}  P(reduction) {h['p_reduction']:.0%}")
+    if not data["cost"]:
+        return
+    print("\nCost per prevented registered crime (burglary, vandalism, violence), cumulative")
+    for year, c in data["cost"]["horizons"].items():
+        e, p = c["eur_per_prevented"], c["prevented"]
+        print(
+            f"  by year {year}: €{c['cost_eur']:,.0f} spent; prevented {p['median']:.1f}"
+            f" (80 %: {p['80'][0]:.1f} to {p['80'][1]:.1f}); per incident {_eur(e['median'])}"
+            f" (80 %: {_eur(e['80'][0])} to {_eur(e['80'][1])})"
+        )
+
+
+def _print_evidence(data: dict[str, Any]) -> None:
+    print("\nEvidence per intervention (grade; ✔ read in source, ◐ secondary source)")
+    for item in data["evidence"]:
+        label = f" — {item['label']}" if item["label"] else ""
+        print(f"  {item['intervention']}. {item['type']}{label}")
+        for e in item["outcomes"]:
+            head = f"     {e['outcome']:20} grade {e['grade']}"
+            if e["status"] != "estimate":
+                print(f"{head}    no reliable evidence of an effect")
+                continue
+            rr = e.get("effect_in_treated_area", {})
+            where = ""
+            if rr:
+                last = rr[max(rr)]
+                lo, hi = last["95"]
+                where = f"; treated area, year {max(rr)}: {last['median']:.2f} ({lo:.2f}–{hi:.2f})"
+            elif e.get("moderator"):
+                where = "; not expected here (below the baseline threshold of the evidence)"
+            print(f"{head} {e['figure_flag']}  RR {e['rr_median']:.2f}{where}")
+
+
+def _print_result(
+    r: ScenarioResult, data: dict[str, Any], changes: list[dict[str, Any]], seconds: float
+) -> None:
     s = r.scenario
-    print(f"Scenario: {s.name}  ({len(s.interventions)} interventions; {s.draws:,} draws, seed {s.seed}; {seconds:.2f} s)")
+    print(f"Scenario: {s.name}  ({len(s.interventions)} interventions)")
+    print(f"Run: {s.draws:,} draws, seed {s.seed}, {seconds:.2f} s")
     print(f"Twin: {r.model.twin.name}; evidence registry {r.registry.version}")
     base = data["baseline"]
     years = ", ".join(f"{k} {v[0]}–{v[-1]}" for k, v in base["years"].items())
@@ -68,52 +144,15 @@ def _print_result(r: ScenarioResult, data: dict[str, Any], changes: list[dict[st
     synth = [k for k, v in base["synthetic"].items() if v]
     if synth:
         print(f"SYNTHETIC in this twin (demo figures, not measured): {', '.join(synth)}")
-    for year, block in data["totals"].items():
-        print(f"\nYear {year}: change per year, whole municipality (median, 80 % and 95 % intervals)")
-        for oid, e in block.items():
-            label = r.registry.outcomes[oid].name("en")
-            flag = " [synthetic]" if e["synthetic"] else ""
-            if e["evidence"] == "not targeted":
-                note = "not targeted"
-            elif e["evidence"] == "no reliable evidence":
-                note = "NO RELIABLE EVIDENCE of an effect (interval widened; not 'no effect')"
-            else:
-                note = f"P(reduction) {e['p_reduction']:.0%}"
-            print(f"  {label[:34]:34} {_fmt(e['change_pct'], ' %')}  {note}{flag}")
-    harm = data["harm_index"]
-    w = ", ".join(f"{k} {v:g}" for k, v in harm["weights"].items())
-    print(f"\nHarm-weighted index (weights: {w}; illustrative, see --json)")
-    for year, h in harm["horizons"].items():
-        print(f"  year {year}: {_fmt(h['change_pct'], ' %')}  P(reduction) {h['p_reduction']:.0%}")
-    if data["cost"]:
-        print("\nCost per prevented registered crime (burglary, vandalism, violence), cumulative")
-        for year, c in data["cost"]["horizons"].items():
-            e = c["eur_per_prevented"]
-
-            def eur(x: float | None) -> str:
-                return "no incident prevented" if x is None else f"€{x:,.0f}"
-
-            print(
-                f"  by year {year}: €{c['cost_eur']:,.0f} spent; prevented {c['prevented']['median']:.1f}"
-                f" (80 %: {c['prevented']['80'][0]:.1f} to {c['prevented']['80'][1]:.1f});"
-                f" per incident {eur(e['median'])} (80 %: {eur(e['80'][0])} to {eur(e['80'][1])})"
-            )
-    print("\nEvidence per intervention (grade; ✔ read in source, ◐ secondary)")
-    for item in data["evidence"]:
-        print(f"  {item['intervention']}. {item['type']}{' — ' + item['label'] if item['label'] else ''}")
-        for e in item["outcomes"]:
-            if e["status"] == "estimate":
-                rr = e.get("effect_in_treated_area", {})
-                last = rr[max(rr)] if rr else None
-                where = f"; in treated area year {max(rr)}: RR {last['median']:.2f} (95 %: {last['95'][0]:.2f}–{last['95'][1]:.2f})" if last else ""
-                print(f"     {e['outcome']:20} grade {e['grade']} {e['figure_flag']}  RR {e['rr_median']:.2f}{where}")
-            else:
-                print(f"     {e['outcome']:20} grade {e['grade']}    no reliable evidence of an effect")
+    _print_totals(r, data)
+    _print_cost(data)
+    _print_evidence(data)
     if changes:
-        print("\nChanges to the twin (recompute lighting/surveillance on the changed twin):")
+        print("\nChanges to the twin (recompute lighting and surveillance on the changed twin):")
         for c in changes:
             print("  " + ", ".join(f"{k} {v}" for k, v in c.items()))
-    print(f"\n{len(data['assumptions'])} modelling assumptions apply (--json lists them; docs/scenarios.md explains them).")
+    n = len(data["assumptions"])
+    print(f"\n{n} modelling assumptions apply: --json lists them, docs/scenarios.md explains them.")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -142,7 +181,10 @@ def _read(path: str) -> str:
 def cmd_compare(args: argparse.Namespace) -> int:
     twin = load_twin(args.twin)
     model = model_from_twin(twin)
-    results = [run_scenario(model, scenario_from_toml(f if f.endswith(".toml") else _read(f))) for f in args.files]
+    results = [
+        run_scenario(model, scenario_from_toml(f if f.endswith(".toml") else _read(f)))
+        for f in args.files
+    ]
     comp = compare_results(results)
     if args.json:
         json.dump(
@@ -164,7 +206,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if comp.paired:
         sub = comp.table.dropna(subset=["p_better_than_first"])
         print(f"P(lower than '{comp.names[0]}'), draw by draw (paired: same seed and draws):")
-        print(sub.pivot_table(index="outcome", columns=["scenario", "horizon"], values="p_better_than_first").round(2).to_string())
+        print(
+            sub.pivot_table(
+                index="outcome", columns=["scenario", "horizon"], values="p_better_than_first"
+            )
+            .round(2)
+            .to_string()
+        )
     return 0
 
 
@@ -185,7 +233,9 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
         return 0
     print(f"Interventions (evidence registry {reg.version}); grade and status per outcome")
     for it in cat.interventions:
-        print(f"\n{it.id} — {it.label('en')} (on {', '.join(it.targets)}; mechanism {it.mechanism})")
+        print(
+            f"\n{it.id} — {it.label('en')} (on {', '.join(it.targets)}; mechanism {it.mechanism})"
+        )
         for p in it.parameters:
             note = "" if p.model else " [recorded only]"
             print(f"    {p.name} = {p.default} {p.unit} ({p.min}–{p.max}){note}")
