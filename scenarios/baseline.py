@@ -53,17 +53,19 @@ class Baseline:
     missing_outcomes: tuple[str, ...]
 
     def draws(self, n: int, seed: int) -> np.ndarray:
-        """Expected counts (draw, area, outcome) from the gamma distributions; float32."""
+        """Expected counts (outcome, area, draw) from the gamma distributions; float32."""
         rng = np.random.default_rng([int(seed), 0])
         mean, var = self.mean, self.var
         pos = mean > 0
         shape = np.where(pos, mean**2 / np.where(var > 0, var, 1.0), 1.0)
         scale = np.where(pos, var / np.where(pos, mean, 1.0), 0.0)
         exact = pos & (var <= 0)
-        g = rng.standard_gamma(np.broadcast_to(shape, (n, *shape.shape))).astype(np.float32)
-        g *= scale.astype(np.float32)
-        if exact.any():
-            g[:, exact] = mean[exact]
+        # (outcome, area, draw): the engine works on one outcome at a time, draws innermost
+        size = (shape.shape[1], shape.shape[0], n)
+        g = rng.standard_gamma(np.broadcast_to(shape.T[:, :, None], size)).astype(np.float32)
+        g *= scale.T[:, :, None].astype(np.float32)
+        for a, o in zip(*np.nonzero(exact), strict=True):
+            g[o, a, :] = mean[a, o]
         return g
 
     def to_dict(self) -> dict[str, object]:

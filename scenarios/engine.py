@@ -53,6 +53,7 @@ class ScenarioModel:
     _baselines: dict[int, Baseline] = field(default_factory=dict)
     _draws: dict[tuple[int, int, int], np.ndarray] = field(default_factory=dict)
     _index: SpatialIndex | None = None
+    _normals: dict[tuple[int, int, str], np.ndarray] = field(default_factory=dict)
 
     def baseline(self, years: int = BASELINE_YEARS) -> Baseline:
         if years not in self._baselines:
@@ -60,6 +61,7 @@ class ScenarioModel:
         return self._baselines[years]
 
     def baseline_draws(self, years: int, draws: int, seed: int) -> np.ndarray:
+        """Baseline draws (outcome, area, draw), float32, cached per (years, draws, seed)."""
         key = (years, draws, seed)
         if key not in self._draws:
             if len(self._draws) >= 3:
@@ -67,6 +69,16 @@ class ScenarioModel:
             self._draws[key] = self.baseline(years).draws(draws, seed)
             self._draws[key].flags.writeable = False
         return self._draws[key]
+
+    def effect_normals(self, seed: int, draws: int, itype: str) -> np.ndarray:
+        """Standard normals of one intervention type (cached: a parameter change reuses them)."""
+        key = (seed, draws, itype)
+        if key not in self._normals:
+            if len(self._normals) >= 4 * len(INTERVENTION_IDS):
+                self._normals.pop(next(iter(self._normals)))
+            self._normals[key] = _effect_normals(seed, draws, itype)
+            self._normals[key].flags.writeable = False
+        return self._normals[key]
 
     @property
     def index(self) -> SpatialIndex:
@@ -160,16 +172,13 @@ def plan_columns(model: ScenarioModel, scenario: Scenario) -> list[Column]:
     return columns
 
 
-def _effect_normals(seed: int, draws: int, itype: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Standard normals of one intervention type: common u (D,), own v and ring w (D, 5).
+def _effect_normals(seed: int, draws: int, itype: str) -> np.ndarray:
+    """Standard normals of one intervention type: rows u (common), v₁…v₅ (own), w₁…w₅ (ring).
 
     Keyed by (seed, type) so adding a measure never changes the draws of the others.
     """
     rng = np.random.default_rng([int(seed), 1, INTERVENTION_IDS.index(itype)])
-    u = rng.standard_normal(draws)
-    v = rng.standard_normal((draws, len(OUTCOME_IDS)))
-    w = rng.standard_normal((draws, len(OUTCOME_IDS)))
-    return u, v, w
+    return rng.standard_normal((1 + 2 * len(OUTCOME_IDS), draws))
 
 
 def simulate(
@@ -177,79 +186,74 @@ def simulate(
 ) -> dict[str, Any]:
     """Run the Monte Carlo. Returns the raw arrays; :func:`scenarios.run_scenario` wraps them.
 
-    Keys: ``baseline`` (draw, area, outcome), ``scenario`` (draw, horizon, area, outcome),
-    ``prevented`` (draw, year) cumulative crime incidents prevented up to each year, ``rr``
-    (per column: draws of the treated-area RR at each horizon) and ``columns``.
+    Keys: ``baseline`` (draw, area, outcome), ``scenario`` (draw, horizon, area, outcome) —
+    both views of outcome-major arrays —, ``prevented`` (draw, year) cumulative registered
+    crimes prevented (None without costs), ``rr`` (treated-area RR draws per placement,
+    outcome and horizon) and ``columns``.
     """
     reg = model.registry
     base = model.baseline(scenario.baseline_years)
     cols = plan_columns(model, scenario) if columns is None else columns
     D, A, n_out = scenario.draws, len(base.areas), len(base.outcomes)
-    B = model.baseline_draws(scenario.baseline_years, D, scenario.seed)
+    Bo = model.baseline_draws(scenario.baseline_years, D, scenario.seed)  # (outcome, area, draw)
     years = range(1, max(scenario.horizons) + 1)
     rho = reg.effect_correlation
     cat = intervention_catalogue()
-    phi = np.float32(reg.overlap_fraction)
+    phi = reg.overlap_fraction
 
-    # effect draws per column (unit-scale: L0 = mean + sd·z), ring coefficients c
-    normals = {t: _effect_normals(scenario.seed, D, t) for t in {c.type for c in cols}}
+    # unit-scale effect draws z per type × outcome and ring coefficients c per placement
     z_of: dict[tuple[str, str], np.ndarray] = {}
     c_of: dict[tuple[int, str], np.ndarray] = {}
     for col in cols:
-        u, v, w = normals[col.type]
+        n = model.effect_normals(scenario.seed, D, col.type)
         k = OUTCOME_IDS.index(col.outcome)
         if (col.type, col.outcome) not in z_of:
-            z_of[(col.type, col.outcome)] = math.sqrt(rho) * u + math.sqrt(1 - rho) * v[:, k]
+            z_of[(col.type, col.outcome)] = math.sqrt(rho) * n[0] + math.sqrt(1 - rho) * n[1 + k]
         if (col.instance, col.outcome) not in c_of:
-            c_of[(col.instance, col.outcome)] = np.clip(
-                col.ring_mean + col.ring_sd * w[:, k], -1, 1
-            )
+            ring = col.ring_mean + col.ring_sd * n[1 + len(OUTCOME_IDS) + k]
+            c_of[(col.instance, col.outcome)] = np.clip(ring, -1.0, 1.0)
 
-    crime = [o for o, oid in enumerate(base.outcomes) if reg.outcomes[oid].pathway == "crime"]
-    # outcome-major working layout (outcome, draw, area): each outcome's block is contiguous
-    Bo = np.moveaxis(B, 2, 0)
-    scen = np.empty((n_out, len(scenario.horizons), D, A), dtype=np.float32)
-    base_sum = {o: Bo[o].sum(axis=1, dtype=np.float64) for o in crime}
+    crime = {o for o, oid in enumerate(base.outcomes) if reg.outcomes[oid].pathway == "crime"}
+    # working layout (outcome, horizon, area, draw): rows of 10,000 contiguous draws vectorise
+    scen = np.empty((n_out, len(scenario.horizons), A, D), dtype=np.float32)
     costed = any(item.has_cost for item in scenario.interventions)
     prevented = np.zeros((D, len(years)), dtype=np.float64)
     rr_draws: dict[tuple[int, str, int], np.ndarray] = {}
     for t in years:
         if t not in scenario.horizons and not costed:
             continue  # an in-between year only matters for cumulative costs
-        running = np.zeros(D)
+        reported = t in scenario.horizons
         for o, oid in enumerate(base.outcomes):
             here = [c for c in cols if c.outcome == oid and (c.treated.any() or c.ring.any())]
-            mult = _outcome_multiplier(reg, cat, here, z_of, c_of, t, D, A, phi)
-            for c, rr in mult.pop("rr").items():
-                if t in scenario.horizons:
-                    rr_draws.setdefault((c.instance, oid, t), rr)
-            m, touched = mult["multiplier"], mult["areas"]
+            floor = np.float32(1.0 - reg.outcomes[oid].cap)
+            m, touched, rr = _outcome_multiplier(reg, cat, here, z_of, c_of, t, D, phi, floor)
+            if reported:
+                for c, draws in rr.items():
+                    rr_draws.setdefault((c.instance, oid, t), draws)
+            b = Bo[o]
             if m is None:
-                S = Bo[o]
-            else:
-                np.maximum(m, np.float32(1.0 - reg.outcomes[oid].cap), out=m)
-                S = Bo[o].copy()
-                S[:, touched] *= m
-            if o in crime:
-                running += base_sum[o] - S.sum(axis=1, dtype=np.float64)
-            if t in scenario.horizons:
-                scen[o, scenario.horizons.index(t)] = S
-        prevented[:, t - 1] = running
+                if reported:
+                    scen[o, scenario.horizons.index(t)] = b
+                continue
+            bt = b if len(touched) == A else b[touched]
+            if o in crime:  # prevented = Σ_a B·(1 − m)
+                prevented[:, t - 1] += bt.sum(axis=0, dtype=np.float64)
+                prevented[:, t - 1] -= np.einsum("ad,ad->d", bt, m, dtype=np.float64)
+            if reported:
+                out = scen[o, scenario.horizons.index(t)]
+                if len(touched) == A:
+                    np.multiply(b, m, out=out)
+                else:
+                    out[...] = b
+                    out[touched] = bt * m
     return {
-        "baseline": B,
-        "scenario": scen.transpose(2, 1, 3, 0),  # (draw, horizon, area, outcome) view
-        "prevented": _cumulative(prevented, costed, len(years)),
+        "baseline": Bo.transpose(2, 1, 0),  # (draw, area, outcome) view
+        "scenario": scen.transpose(3, 1, 2, 0),  # (draw, horizon, area, outcome) view
+        "prevented": np.cumsum(prevented, axis=1) if costed else None,
         "rr": rr_draws,
         "columns": cols,
         "baseline_info": base,
     }
-
-
-def _cumulative(per_year: np.ndarray, costed: bool, n: int) -> np.ndarray | None:
-    """Incidents prevented up to and including each year (only when costs were given)."""
-    if not costed:
-        return None
-    return np.cumsum(per_year, axis=1)
 
 
 def _outcome_multiplier(
@@ -260,59 +264,70 @@ def _outcome_multiplier(
     c_of: dict[tuple[int, str], np.ndarray],
     t: int,
     D: int,
-    A: int,
-    phi: np.float32,
-) -> dict[str, Any]:
-    """The (draw, area) multiplier of one outcome in year ``t``; None when nothing acts on it."""
+    phi: float,
+    floor: np.float32,
+) -> tuple[np.ndarray | None, np.ndarray, dict[Column, np.ndarray]]:
+    """The capped (touched area, draw) multiplier of one outcome in year ``t``.
+
+    Returns (None, [], {}) when nothing acts on the outcome. Only the areas that some
+    placement reaches (treated or ring) are computed.
+    """
     if not here:
-        return {"multiplier": None, "areas": None, "rr": {}}
-    # only the areas some placement reaches (treated or ring) are computed
-    touched = np.flatnonzero(np.any([c.treated + np.abs(c.ring) > 0 for c in here], axis=0))
-    A = len(touched)
+        return None, np.zeros(0, int), {}
     oid = here[0].outcome
-    g = np.empty((len(here), D), dtype=np.float64)
-    h = np.empty_like(g)
-    expected = np.empty((len(here), A))
+    touched = np.flatnonzero(np.any([c.treated + np.abs(c.ring) > 0 for c in here], axis=0))
+    nA = len(touched)
+    J = len(here)
+    g = np.empty((J, D), dtype=np.float32)
+    h = np.empty((J, D), dtype=np.float32)
+    expected = np.empty((J, nA))
     rr: dict[Column, np.ndarray] = {}
     for j, c in enumerate(here):
         f = c.year_factor(reg, t) * c.dose
-        g[j] = np.expm1(f * (c.mean + c.sd * z_of[(c.type, oid)]))
-        h[j] = c_of[(c.instance, oid)] * g[j]
+        gj = np.expm1(f * (c.mean + c.sd * z_of[(c.type, oid)]))
+        g[j] = gj
+        h[j] = c_of[(c.instance, oid)] * gj
         expected[j] = math.expm1(f * c.mean) * (c.treated + c.ring_mean * c.ring)[touched]
         if c.treated.any() and c.mean == c.entry.ln_rr_mean:
-            rr[c] = 1.0 + g[j]
-    # lead type per mechanism and area counts in full; the other types at the overlap fraction
+            rr[c] = 1.0 + gj
+    gmin, hmin = g.min(axis=1), h.min(axis=1)
+    # the type with the largest expected reduction in a buurt counts in full within its
+    # mechanism; the other types there count at the overlap fraction (sub-additive)
     groups: dict[str, list[int]] = {}
     for j, c in enumerate(here):
         groups.setdefault(cat[c.type].mechanism, []).append(j)
-    mult = None
+    mult: np.ndarray | None = None
+    ones_d = np.ones((1, D), dtype=np.float32)
+    ones_a = np.ones((1, nA), dtype=np.float32)
     for members in groups.values():
         types = sorted({here[j].type for j in members}, key=INTERVENTION_IDS.index)
-        weight = np.ones((len(members), A), dtype=np.float32)
+        weight = np.ones((len(members), nA))
         if len(types) > 1:
             per_type = np.stack(
                 [expected[[j for j in members if here[j].type == ty]].sum(axis=0) for ty in types]
             )
             lead = np.argmin(per_type, axis=0)  # the most negative expected change
-            for m, j in enumerate(members):
-                weight[m] = np.where(lead == types.index(here[j].type), 1.0, phi)
-        W = np.concatenate(
-            [
-                weight * np.stack([here[j].treated[touched] for j in members]),
-                weight * np.stack([here[j].ring[touched] for j in members]),
-            ]
-        ).astype(np.float32)
-        GH = np.concatenate([g[members], h[members]]).astype(np.float32)
-        # (draw, area) change of this mechanism as a share of the baseline; einsum rather than
-        # BLAS: the inner dimension is tiny and threaded BLAS is slower and noisier here
-        factor = np.einsum("jd,ja->da", GH, W)
-        factor += 1.0
-        np.maximum(factor, 0.0, out=factor)
+            for i, j in enumerate(members):
+                weight[i] = np.where(lead == types.index(here[j].type), 1.0, phi)
+        wt = weight * np.stack([here[j].treated[touched] for j in members])
+        wr = weight * np.stack([here[j].ring[touched] for j in members])
+        # factor = 1 + Σ wt·g + wr·h over the mechanism's placements, per area and draw
+        # (rows without exposure are dropped); einsum with draws innermost, not BLAS: the
+        # inner dimension is tiny and threaded BLAS is slower and noisier on a busy machine
+        W = np.concatenate([ones_a, wt, wr]).astype(np.float32)
+        GH = np.concatenate([ones_d, g[members], h[members]])
+        keep = W.any(axis=1)
+        factor = np.einsum("jd,ja->ad", GH[keep], W[keep])
+        lowest = 1.0 + wt.T @ gmin[members] + wr.T @ hmin[members]
+        if (lowest < 0).any():  # a harmful draw with displacement could go below zero
+            np.maximum(factor, 0.0, out=factor)
         if mult is None:
             mult = factor
         else:
             mult *= factor
-    return {"multiplier": mult, "areas": touched, "rr": rr}
+    assert mult is not None
+    np.maximum(mult, floor, out=mult)
+    return mult, touched, rr
 
 
 def draws_dataset(model: ScenarioModel, scenario: Scenario, raw: dict[str, Any]) -> xr.Dataset:

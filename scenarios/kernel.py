@@ -45,6 +45,20 @@ class PointSet:
         return shapely.STRtree(self.points)
 
 
+def _within(ps: PointSet, geoms: np.ndarray, distance: float) -> np.ndarray:
+    """Mask of the points within ``distance`` of any of ``geoms``.
+
+    One union of buffers, then one prepared point-in-polygon query: much faster than pairwise
+    ``dwithin`` when many targets lie close together (thousands of alleys, whole buurten).
+    """
+    mask = np.zeros(len(ps.weight), bool)
+    if not len(geoms):
+        return mask
+    zone = shapely.union_all(shapely.buffer(geoms, distance, quad_segs=4))
+    mask[ps.tree.query(zone, predicate="intersects")] = True
+    return mask
+
+
 class SpatialIndex:
     """Geometry lookups and exposure shares for one twin (build once, reuse per scenario)."""
 
@@ -148,23 +162,16 @@ class SpatialIndex:
         if key in self._cache:
             return self._cache[key]
         ps = self.basis(basis)
-        treated = np.zeros(len(ps.weight), bool)
-        near = np.zeros(len(ps.weight), bool)
         geoms = self.target_geometries(targets, where)
         reach = max(float(treated_m), 0.5)  # a point on a line or in a footprint is treated
-        if len(geoms):
-            treated[np.unique(ps.tree.query(geoms, predicate="dwithin", distance=reach)[1])] = True
-            near[
-                np.unique(ps.tree.query(geoms, predicate="dwithin", distance=reach + ring_m)[1])
-            ] = True
+        treated = _within(ps, geoms, reach)
+        near = _within(ps, geoms, reach + ring_m) if ring_m > 0 else treated.copy()
         if targets.areas:
             codes = self.area_codes(targets.areas, where)
-            inside = np.isin(ps.area, [self._pos[c] for c in codes])
-            treated |= inside
-            if ring_m > 0:
+            treated |= np.isin(ps.area, [self._pos[c] for c in codes])
+            if ring_m > 0 and not treated.all():
                 polys = np.asarray([self._area_geom[c] for c in codes], dtype=object)
-                hits = np.unique(ps.tree.query(polys, predicate="dwithin", distance=ring_m)[1])
-                near[hits] = True
+                near |= _within(ps, polys, ring_m)
         ring = near & ~treated
         out = (np.flatnonzero(treated), np.flatnonzero(ring))
         self._cache[key] = out
