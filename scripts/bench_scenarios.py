@@ -74,7 +74,7 @@ def local(twin) -> dict:
 
 
 def naive_simulate(model: ScenarioModel, scenario, cols, draws: int) -> np.ndarray:
-    """The same model, one draw at a time with Python loops. Returns (draw, horizon, area, outcome)."""
+    """The same model, one draw at a time in Python loops: (draw, horizon, area, outcome)."""
     reg = model.registry
     base = model.baseline(scenario.baseline_years)
     B = model.baseline_draws(scenario.baseline_years, scenario.draws, scenario.seed)
@@ -135,7 +135,8 @@ def main() -> None:
     args = parser.parse_args()
     twin = load_twin()
     print(
-        f"twin: {twin.name}, {len(twin.buurten)} buurten; 10,000 draws, 10 interventions, 5 outcomes"
+        f"twin: {twin.name}, {len(twin.buurten)} buurten;"
+        " 10,000 draws, 10 interventions, 5 outcomes"
     )
     rows = []
     for label, doc in (("dense", dense(twin)), ("local", local(twin))):
@@ -163,14 +164,15 @@ def main() -> None:
     for label, cold, engine, full, table, summary, naive, diff in rows:
         print(
             f"{label:<10}{cold:>9.2f}s{engine * 1000:>8.0f}ms{full * 1000:>8.0f}ms"
-            f"{table * 1000:>8.0f}ms{summary:>9.2f}s{naive:>11.1f}s{naive / engine:>13.0f}x{diff:>14.1e}"
+            f"{table * 1000:>8.0f}ms{summary:>9.2f}s{naive:>11.1f}s"
+            f"{naive / engine:>13.0f}x{diff:>14.1e}"
         )
     print(
         "\ncold run: new model (baseline, 10,000 gamma draws, spatial index, kernel) + run;"
         "\nengine: Monte Carlo with cached model (a scenario change in the UI); run: engine +"
         " xarray Dataset;\narea tbl: one outcome × horizon per-buurt table (what a map re-sends);"
         " summary: every total, harm, cost, evidence;"
-        f"\nnaive loop: per-draw Python loops, timed on {args.naive_draws} draws and scaled to 10,000."
+        f"\nnaive loop: per-draw Python loops, timed on {args.naive_draws} draws, scaled to 10,000."
     )
 
 
