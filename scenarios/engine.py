@@ -224,6 +224,8 @@ def simulate(
             continue  # an in-between year only matters for cumulative costs
         reported = t in scenario.horizons
         for o, oid in enumerate(base.outcomes):
+            if not reported and o not in crime:
+                continue  # a cost-only year needs registered crime only
             here = [c for c in cols if c.outcome == oid and (c.treated.any() or c.ring.any())]
             floor = np.float32(1.0 - reg.outcomes[oid].cap)
             m, touched, rr = _outcome_multiplier(reg, cat, here, z_of, c_of, t, D, phi, floor)
