@@ -36,7 +36,7 @@ class Comparison:
         """One row per outcome, one column per scenario: "median (80 %: lo–hi; 95 %: lo–hi)"."""
         horizon = self.results[0].horizons[-1] if horizon is None else horizon
         sub = self.table[self.table["horizon"] == horizon]
-        cells = {}
+        cells: dict[str, dict[str, str]] = {}
         for _, row in sub.iterrows():
             v = {k: row[f"{value}_{k}"] for k in ("median", "lo80", "hi80", "lo95", "hi95")}
             cells.setdefault(row["outcome"], {})[row["scenario"]] = (

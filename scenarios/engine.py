@@ -23,7 +23,7 @@ multiplies by exactly 1 and returns the baseline draws unchanged.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -151,24 +151,26 @@ def plan_columns(model: ScenarioModel, scenario: Scenario) -> list[Column]:
             if item.type == "burglary_proofing" and basis == "dwellings":
                 treated = treated * float(item.param("share_of_dwellings"))
             prior = reg.ring_priors[entry.kernel.ring_prior]
-            common = dict(
+            column = Column(
                 instance=n,
                 type=item.type,
                 outcome=oid,
                 entry=entry,
+                mean=entry.ln_rr_mean if entry.estimate else 0.0,
                 sd=entry.sd,
                 dose=_dose(entry, item),
                 duration=item.params.get("duration_years"),
+                treated=treated,
+                ring=ring,
                 ring_mean=prior.mean,
                 ring_sd=prior.sd,
             )
-            mean = entry.ln_rr_mean if entry.estimate else 0.0
             if entry.moderator:
                 on = base.rate_rank[:, o] >= float(entry.moderator["baseline_rank_above"])
-                columns.append(Column(mean=mean, treated=treated * on, ring=ring * on, **common))
-                columns.append(Column(mean=0.0, treated=treated * ~on, ring=ring * ~on, **common))
+                columns.append(replace(column, treated=treated * on, ring=ring * on))
+                columns.append(replace(column, mean=0.0, treated=treated * ~on, ring=ring * ~on))
             else:
-                columns.append(Column(mean=mean, treated=treated, ring=ring, **common))
+                columns.append(column)
     return columns
 
 

@@ -78,9 +78,9 @@ class SpatialIndex:
         self._cache: dict[tuple[object, ...], tuple[np.ndarray, np.ndarray]] = {}
 
     # -- point sets --------------------------------------------------------------------------
-    def _area_index(self, codes: object, geoms: np.ndarray) -> np.ndarray:
-        idx = np.array(
-            [self._pos.get(c, -1) if isinstance(c, str) else -1 for c in codes], dtype=int
+    def _area_index(self, codes: np.ndarray, geoms: np.ndarray) -> np.ndarray:
+        idx = np.asarray(
+            [self._pos.get(c, -1) if isinstance(c, str) else -1 for c in codes], dtype=np.int64
         )
         lost = idx < 0
         if lost.any():  # points without a buurt code: locate them

@@ -294,8 +294,8 @@ def registry_problems(raw: dict[str, Any]) -> list[str]:
     seen: dict[tuple[str, str], int] = {}
     for i, e in enumerate(raw["entry"]):
         w = f"entry {i} ({e.get('intervention')}.{e.get('outcome')})"
-        key = (e.get("intervention"), e.get("outcome"))
-        seen[key] = seen.get(key, 0) + 1
+        pair = (str(e.get("intervention")), str(e.get("outcome")))
+        seen[pair] = seen.get(pair, 0) + 1
         if e.get("intervention") not in INTERVENTION_IDS:
             out.append(f"{w}: unknown intervention")
         outcome = raw["outcomes"].get(e.get("outcome"))
