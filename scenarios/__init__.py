@@ -14,6 +14,7 @@ Public API:
 - catalogue and evidence: :func:`intervention_catalogue` (the ten canonical interventions,
   their parameters and targets, as data), :func:`load_registry` (the evidence registry);
 - scenarios: :class:`Scenario`, :class:`Intervention`, :class:`Targets`,
+  :func:`make_intervention` (e.g. from a CPTED proposed measure),
   :func:`scenario_from_toml`, :func:`scenario_from_dict`, :func:`scenario_to_toml`,
   :func:`scenario_to_dict`, :func:`template_toml`;
 - running: :func:`model_from_twin`, :func:`run_scenario` → :class:`ScenarioResult`
@@ -43,6 +44,7 @@ from scenarios.scenario import (
     Intervention,
     Scenario,
     Targets,
+    make_intervention,
     scenario_from_dict,
     scenario_from_toml,
     scenario_to_dict,
@@ -74,6 +76,7 @@ __all__ = [
     "compare_results",
     "intervention_catalogue",
     "load_registry",
+    "make_intervention",
     "model_from_twin",
     "run_scenario",
     "scenario_from_dict",

@@ -100,7 +100,6 @@ def _impute(
 ) -> np.ndarray:
     """Fill hidden buurt counts (one year) from the remainder of the wijk, then the gemeente."""
     out = counts.copy()
-    pos = {c: i for i, c in enumerate(codes)}
     buurt = level == "buurt"
     todo = buurt & hidden
 
@@ -126,7 +125,6 @@ def _impute(
             seen = buurt & ~todo & (inh > 0)
             rate = np.nanmedian(out[seen] / inh[seen]) if seen.any() else 0.0
             out[h] = np.maximum(rate * inh[h], 0.5)
-    del pos
     return out
 
 

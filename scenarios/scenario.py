@@ -41,6 +41,7 @@ __all__ = [
     "Intervention",
     "Scenario",
     "Targets",
+    "make_intervention",
     "scenario_from_dict",
     "scenario_from_toml",
     "scenario_to_dict",
@@ -221,6 +222,32 @@ def _intervention(raw: Any, n: int) -> Intervention:
     if not isinstance(label, str):
         raise ScenarioError("label must be text", where=where)
     return Intervention(type=kind, targets=targets, params=params, label=label)
+
+
+def make_intervention(
+    type: str,
+    *,
+    streets: tuple[str, ...] | list[str] = (),
+    buildings: tuple[str, ...] | list[str] = (),
+    spots: tuple[tuple[float, float], ...] | list[list[float]] = (),
+    areas: tuple[str, ...] | list[str] = (),
+    label: str = "",
+    **params: Any,
+) -> Intervention:
+    """A checked :class:`Intervention`, e.g. from a CPTED assessment's proposed measure.
+
+    >>> make_intervention("hedge_trimming", buildings=["DEMO.pand.000001"]).targets.kinds
+    ('buildings',)
+    """
+    raw: dict[str, Any] = {"type": type, **params}
+    for key, value in (("streets", streets), ("buildings", buildings), ("areas", areas)):
+        if value:
+            raw[key] = list(value)
+    if spots:
+        raw["spots"] = [list(p) for p in spots]
+    if label:
+        raw["label"] = label
+    return _intervention(raw, 0)
 
 
 def scenario_from_dict(raw: dict[str, Any]) -> Scenario:

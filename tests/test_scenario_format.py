@@ -142,3 +142,18 @@ def scenarios(draw):
 @given(scenarios())
 def test_toml_round_trip(s):
     assert scenario_from_toml(scenario_to_toml(s)) == s
+
+
+def test_make_intervention_for_a_proposed_measure():
+    from scenarios import make_intervention
+
+    item = make_intervention(
+        "street_lighting", streets=["DEMO.weg.000002"], spacing_m=20.0, label="x"
+    )
+    assert item.targets.streets == ("DEMO.weg.000002",) and item.param("spacing_m") == 20.0
+    spot = make_intervention("cctv", spots=[(191500.0, 325500.0)])
+    assert spot.targets.spots == ((191500.0, 325500.0),)
+    with pytest.raises(ScenarioError, match="cannot be placed on buildings"):
+        make_intervention("alley_gating", buildings=["DEMO.pand.000001"])
+    with pytest.raises(ScenarioError, match="type 'lighting' is not an intervention"):
+        make_intervention("lighting", areas=["BU09173300"])
