@@ -167,6 +167,7 @@ class Change:
 
 # -- validation ---------------------------------------------------------------------------------
 def _score(item: str, value: object) -> Score:
+    original = value
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return NA
     if isinstance(value, str):
@@ -180,7 +181,7 @@ def _score(item: str, value: object) -> Score:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise AssessmentInputError("score_invalid", value=value, item=item)
     if value != int(value) or not 1 <= value <= 5:
-        raise AssessmentInputError("score_invalid", value=value, item=item)
+        raise AssessmentInputError("score_invalid", value=original, item=item)
     return int(value)
 
 
