@@ -117,7 +117,9 @@ def _entry_context(entry: ReportEntry, lang: str, names: Mapping[str, str]) -> d
             if i.id in a.scores
         ]
         if items:
-            principles.append({"label": form.principle_label(p.id, lang), "score": ps[p.id], "rows": items})
+            principles.append(
+                {"label": form.principle_label(p.id, lang), "score": ps[p.id], "rows": items}
+            )
     local = {h.version: h for h in entry.history}
     history = []
     previous: dict[str, Any] | None = None
@@ -125,7 +127,9 @@ def _entry_context(entry: ReportEntry, lang: str, names: Mapping[str, str]) -> d
         number = int(meta[0])
         here = local.get(number)
         if here is not None:
-            changes = [_change_text(c, lang) for c in diff_data(previous, here.data)] if previous else []
+            changes = (
+                [_change_text(c, lang) for c in diff_data(previous, here.data)] if previous else []
+            )
             previous = here.data
         else:
             changes = []
@@ -215,7 +219,11 @@ def report_html(
     return _template().render(
         lang=lang,
         title=title,
-        subtitle=None if is_area else context_entries[0]["target_label"] if context_entries else None,
+        subtitle=None
+        if is_area
+        else context_entries[0]["target_label"]
+        if context_entries
+        else None,
         generated=generated.strftime("%Y-%m-%d %H:%M"),
         twin_name=twin_name,
         synthetic=synthetic,

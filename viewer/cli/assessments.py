@@ -40,7 +40,10 @@ __all__ = ["register"]
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--store", metavar="FILE", default=None, help="store file (default: <home>/assessments.sqlite)"
+        "--store",
+        metavar="FILE",
+        default=None,
+        help="store file (default: <home>/assessments.sqlite)",
     )
     parser.add_argument("--lang", choices=("nl", "en"), default=None, help="language of messages")
 
