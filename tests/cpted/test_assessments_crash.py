@@ -28,13 +28,13 @@ WRITER = textwrap.dedent(
     author = Author("Writer")
     target = Target("spot", None, 196679.06, 322214.5, 5.9795, 50.8882, "BU09173300", None)
     if mode == "pause":
-        original = AssessmentStore._write_head
-        def paused(self, conn, w, head):
-            print("mid", w.assessment_id, w.version, flush=True)
+        original = AssessmentStore._write_heads
+        def paused(conn, rows):
+            print("mid", rows[0]["id"], rows[0]["current_version"], flush=True)
             import time
-            time.sleep(120)  # killed here: version row written, head not, not committed
-            original(self, conn, w, head)
-        AssessmentStore._write_head = paused
+            time.sleep(120)  # killed here: version rows written, head not, not committed
+            original(conn, rows)
+        AssessmentStore._write_heads = staticmethod(paused)
         print("ready", flush=True)
         sys.stdin.readline()
     i = 0

@@ -33,10 +33,8 @@ from twin.assessments import (
     target_from_spot,
 )
 from twin.assessments.form import form_path
-from twin.crs import to_wgs84
-
-
 from twin.assessments.photos import Photo  # noqa: F401  (public type used in docs)
+from twin.crs import to_wgs84
 
 ANNA, BRAM = Author("Anna de Vries"), Author("Bram Janssen")
 

@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
+import shapely.errors
 from shapely.geometry import Polygon
 
 from twin.assessments.columns import as_text, column_names
@@ -56,6 +58,8 @@ __all__ = [
     "rows_from_store",
 ]
 
+#: (x, y, lon, lat, buurt, street) of a row's point, computed for the whole file at once.
+_Located = tuple[float, float, float, float, str | None, str | None] | None
 _ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 #: Columns an import cannot do without (a location comes from x_rd/y_rd, lon/lat or geometry).
 REQUIRED = ("target_kind",)
@@ -120,10 +124,8 @@ def _score_text(value: object) -> str | None:
 
 def rows_from_store(store: AssessmentStore, *, include_deleted: bool = False) -> list[Row]:
     """One exchange row per assessment (its current version), in creation order."""
-    frame = store.frame(include_deleted=include_deleted)
     rows = []
-    for _, head in frame.iterrows():
-        v = store.get(head["id"])
+    for head, v, history in store.current_versions(include_deleted=include_deleted):
         a, t = v.assessment, v.assessment.target
         ps = a.principle_scores
         row: dict[str, Any] = {
@@ -151,7 +153,7 @@ def rows_from_store(store: AssessmentStore, *, include_deleted: bool = False) ->
             "saved_at": v.saved_at,
             "created_by": head["created_by"],
             "created_at": head["created_at"],
-            "history": json.dumps(store.history_meta(v.assessment_id), ensure_ascii=False),
+            "history": json.dumps(history, ensure_ascii=False),
         }
         rows.append({c: as_text(c, row.get(c)) for c in column_names()})
     return rows
@@ -204,7 +206,7 @@ def _float(row: Row, column: str) -> float | None:
         raise _RowProblem(column, "coord_malformed", text=value[:60]) from None
 
 
-def _target_from_row(row: Row, twin: Twin | None, located: tuple[str | None, str | None]) -> Target:
+def _target_from_row(row: Row, twin: Twin | None, located: _Located) -> Target:
     from twin.assessments.target import _LONLAT_DECIMALS, _round_rd, parse_coordinate
 
     kind = (row.get("target_kind") or "").strip()
@@ -234,7 +236,16 @@ def _target_from_row(row: Row, twin: Twin | None, located: tuple[str | None, str
                 raise _RowProblem("x_rd", "coord_malformed", text="")
         except AssessmentInputError as exc:
             raise _RowProblem("x_rd", exc.key, **exc.params) from None
-    lon_calc, lat_calc = (float(v) for v in to_wgs84(x, y))
+    if located is not None and (located[0], located[1]) == (x, y):
+        lon_calc, lat_calc = located[2], located[3]
+        found_buurt, found_street = located[4], located[5]
+    else:
+        lon_calc, lat_calc = (float(v) for v in to_wgs84(x, y))
+        found_buurt = found_street = None
+        if twin is not None:
+            from twin.assessments.target import locate_points
+
+            (found_buurt,), (found_street,) = locate_points(twin, [x], [y])
     lon, lat = _float(row, "lon"), _float(row, "lat")
     if lon is None or lat is None or abs(lon - lon_calc) > 2e-7 or abs(lat - lat_calc) > 2e-7:
         lon, lat = round(lon_calc, _LONLAT_DECIMALS), round(lat_calc, _LONLAT_DECIMALS)
@@ -247,10 +258,10 @@ def _target_from_row(row: Row, twin: Twin | None, located: tuple[str | None, str
             if target_id not in _row_of(twin, layer):
                 key = "unknown_building" if kind == "building" else "unknown_street"
                 raise _RowProblem("target_id", key, id=target_id)
-    buurt = row.get("buurt") or located[0]
+    buurt = row.get("buurt") or found_buurt
     if twin is not None and buurt is None:
         raise _RowProblem("x_rd", "coord_outside_twin", x=x, y=y)
-    street = row.get("street") or (target_id if kind == "street" else located[1])
+    street = row.get("street") or (target_id if kind == "street" else found_street)
     try:
         return Target(kind, target_id, x, y, lon, lat, buurt, street, area_wkt)
     except AssessmentInputError as exc:
@@ -336,9 +347,7 @@ def import_assessments(
         raise ImportFileError("unknown_item", item=", ".join(c[2:] for c in unknown_items))
 
     report = ImportReport(total=len(rows))
-    located: list[tuple[str | None, str | None]] = [(None, None)] * len(rows)
-    if twin is not None:
-        located = _locate(twin, rows)
+    located = _locate(twin, rows)
     file_ids = [r.get("id") for r in rows if r.get("id")]
     state = store.import_state(sorted(set(file_ids)))
     folder = Path(photos_dir) if photos_dir else photos_dir_for(path)
@@ -389,15 +398,13 @@ def import_assessments(
     return report
 
 
-def _locate(twin: Twin, rows: Sequence[Row]) -> list[tuple[str | None, str | None]]:
-    """buurt and street of every row that lacks them (one vectorised query)."""
+def _locate(twin: Twin | None, rows: Sequence[Row]) -> list[_Located]:
+    """buurt, street and WGS84 of every row's RD point, vectorised (one transform, one
+    spatial-index query for the whole file); rows without a readable RD point get None."""
     from twin.assessments.target import locate_points
 
-    need = []
-    xs, ys = [], []
+    need, xs, ys = [], [], []
     for i, row in enumerate(rows):
-        if row.get("buurt") and row.get("street"):
-            continue
         try:
             if row.get("area_wkt_rd"):
                 p = shapely.from_wkt(row["area_wkt_rd"]).representative_point()
@@ -405,27 +412,22 @@ def _locate(twin: Twin, rows: Sequence[Row]) -> list[tuple[str | None, str | Non
             elif row.get("x_rd") and row.get("y_rd"):
                 x, y = float(row["x_rd"]), float(row["y_rd"])
             else:
-                continue  # lon/lat rows: converted below, one by one (rare)
+                continue
         except (ValueError, shapely.errors.GEOSException, AttributeError):
             continue
         need.append(i)
-        xs.append(x)
-        ys.append(y)
-    out: list[tuple[str | None, str | None]] = [(None, None)] * len(rows)
-    if need:
+        xs.append(round(x, 2))
+        ys.append(round(y, 2))
+    out: list[_Located] = [None] * len(rows)
+    if not need:
+        return out
+    lons, lats = to_wgs84(np.asarray(xs), np.asarray(ys))
+    codes: list[str | None] = [None] * len(need)
+    streets: list[str | None] = [None] * len(need)
+    if twin is not None:
         codes, streets = locate_points(twin, xs, ys)
-        for i, c, s in zip(need, codes, streets, strict=True):
-            out[i] = (c, s)
-    for i, row in enumerate(rows):
-        if out[i] == (None, None) and not row.get("x_rd") and row.get("lon") and row.get("lat"):
-            try:
-                from twin.assessments.target import parse_coordinate
-
-                x, y = parse_coordinate((float(row["lon"]), float(row["lat"])))
-            except (ValueError, AssessmentInputError):
-                continue
-            codes, streets = locate_points(twin, [x], [y])
-            out[i] = (codes[0], streets[0])
+    for k, i in enumerate(need):
+        out[i] = (xs[k], ys[k], float(lons[k]), float(lats[k]), codes[k], streets[k])
     return out
 
 

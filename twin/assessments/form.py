@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from twin.paths import data_dir
@@ -105,7 +105,7 @@ class Form:
     def measure_ids(self) -> tuple[str, ...]:
         return tuple(m.id for m in self.measures)
 
-    @property
+    @cached_property
     def items(self) -> dict[str, Item]:
         """Every item by id, in form order."""
         return {i.id: i for p in self.principles for i in p.items}

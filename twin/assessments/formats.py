@@ -262,9 +262,13 @@ def _read_geojson(path: Path) -> tuple[list[Row], list[str]]:
 
 def _read_gpkg(path: Path) -> tuple[list[Row], list[str]]:
     import pyogrio
+    from pyogrio.errors import DataLayerError, DataSourceError
 
-    layers = [name for name, _ in pyogrio.list_layers(path)]
-    frame = pyogrio.read_dataframe(path, layer=GPKG_LAYER if GPKG_LAYER in layers else None)
+    try:
+        layers = [name for name, _ in pyogrio.list_layers(path)]
+        frame = pyogrio.read_dataframe(path, layer=GPKG_LAYER if GPKG_LAYER in layers else None)
+    except (DataSourceError, DataLayerError) as exc:
+        raise ValueError(str(exc).split(";")[0].replace(str(path), path.name)) from exc
     if frame.crs is not None and frame.crs.to_epsg() != 28992:
         frame = frame.to_crs(RD_CRS)  # a GIS may save it in another system
     columns = [c for c in frame.columns if c != frame.geometry.name]

@@ -166,7 +166,16 @@ class Change:
 
 
 # -- validation ---------------------------------------------------------------------------------
+_FAST_SCORES: dict[object, Score] = {
+    **{v: v for v in range(1, 6)},
+    **{str(v): v for v in range(1, 6)},
+    NA: NA,
+}
+
+
 def _score(item: str, value: object) -> Score:
+    if type(value) in (int, str) and value in _FAST_SCORES:
+        return _FAST_SCORES[value]
     original = value
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return NA

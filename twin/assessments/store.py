@@ -289,6 +289,33 @@ class AssessmentStore:
                 }
         return found
 
+    def current_versions(
+        self, *, include_deleted: bool = False
+    ) -> list[tuple[dict[str, Any], Version, list[list[Any]]]]:
+        """Every assessment's head, current version and history metadata, in creation order
+        (two queries, whatever the count: what exports and reports read)."""
+        where = "" if include_deleted else "WHERE a.deleted = 0"
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT a.created_at AS h_created_at, a.created_by AS h_created_by, "
+                "a.foreign_history AS h_foreign, v.* FROM assessments a JOIN versions v "
+                "ON v.assessment_id = a.id AND v.version = a.current_version "
+                f"{where} ORDER BY a.created_at, a.id"
+            ).fetchall()
+            local: dict[str, dict[int, list[Any]]] = {}
+            for m in self._conn.execute(
+                "SELECT assessment_id, version, action, author, saved_at FROM versions"
+            ):
+                local.setdefault(m[0], {})[m[1]] = [m[1], m[2], m[3], m[4]]
+        out = []
+        for row in rows:
+            merged = {int(h[0]): list(h) for h in json.loads(row["h_foreign"])}
+            merged.update(local.get(row["assessment_id"], {}))
+            head = {"created_at": row["h_created_at"], "created_by": row["h_created_by"]}
+            history = [merged[v] for v in sorted(merged)]
+            out.append((head, self._version_from_row(row), history))
+        return out
+
     def import_state(self, ids: Sequence[str]) -> dict[str, tuple[Version, list[list[Any]]]]:
         """For each of ``ids`` already stored: its current version and its history metadata."""
         out: dict[str, tuple[Version, list[list[Any]]]] = {}
@@ -390,22 +417,75 @@ class AssessmentStore:
         )
 
     def _write_one(self, write: _Write) -> Version:
-        with self._tx() as conn:
-            self._write(conn, write)
+        self.write_batch([write])
         return self.get(write.assessment_id)
 
     def write_batch(self, writes: Sequence[_Write]) -> None:
-        """Write many versions in one transaction: all or none (imports use this)."""
+        """Write versions in one transaction: all or none. Every save, delete, restore and
+        import comes through here; each write is checked against the head it expects
+        (read inside the transaction, so a concurrent writer cannot slip in between)."""
         with self._tx() as conn:
+            heads = self._heads_for(conn, [w.assessment_id for w in writes])
+            photos, versions, links, head_rows = [], [], [], []
+            now = _now()
             for w in writes:
-                self._write(conn, w)
+                head = heads.get(w.assessment_id)
+                self._check(conn, w, head)
+                photos += [(p.sha256, p.mime, p.width, p.height, p.data, now) for p in w.new_photos]
+                versions.append(
+                    (
+                        w.assessment_id,
+                        w.version,
+                        w.action,
+                        w.author,
+                        w.saved_at,
+                        int(w.deleted),
+                        json.dumps(
+                            w.assessment.to_data(), ensure_ascii=False, separators=(",", ":")
+                        ),
+                        w.recorded_by,
+                        now,
+                    )
+                )
+                links += [
+                    (w.assessment_id, w.version, i, r) for i, r in enumerate(w.assessment.photos)
+                ]
+                row = self._head_values(w, head)
+                head_rows.append(row)
+                heads[w.assessment_id] = {**row, "current_version": w.version}
+            conn.executemany(
+                "INSERT OR IGNORE INTO photos (sha256, mime, width, height, bytes, added_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                photos,
+            )
+            conn.executemany(
+                "INSERT INTO versions (assessment_id, version, action, author, saved_at, deleted, "
+                "data, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                versions,
+            )
+            conn.executemany(
+                "INSERT INTO version_photos (assessment_id, version, position, sha256) "
+                "VALUES (?, ?, ?, ?)",
+                links,
+            )
+            self._write_heads(conn, head_rows)
 
-    def _write(self, conn: sqlite3.Connection, w: _Write) -> None:
-        head = conn.execute(
-            "SELECT current_version, created_at, created_by, foreign_history FROM assessments "
-            "WHERE id = ?",
-            (w.assessment_id,),
-        ).fetchone()
+    @staticmethod
+    def _heads_for(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        heads: dict[str, dict[str, Any]] = {}
+        unique = list(dict.fromkeys(ids))
+        for i in range(0, len(unique), 500):
+            chunk = unique[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in conn.execute(
+                "SELECT id, current_version, created_at, created_by, foreign_history "
+                f"FROM assessments WHERE id IN ({marks})",
+                chunk,
+            ):
+                heads[r["id"]] = dict(r)
+        return heads
+
+    def _check(self, conn: sqlite3.Connection, w: _Write, head: dict[str, Any] | None) -> None:
         if w.expect_current is None:
             if head is not None:
                 raise AssessmentInputError("import_duplicate_id", id=w.assessment_id)
@@ -419,45 +499,17 @@ class AssessmentStore:
                 ).fetchone()
             )
             raise VersionConflict(mine=w.assessment.to_data(), theirs=theirs, base=w.expect_current)
-        a = w.assessment
-        for p in w.new_photos:
-            conn.execute(
-                "INSERT OR IGNORE INTO photos (sha256, mime, width, height, bytes, added_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (p.sha256, p.mime, p.width, p.height, p.data, _now()),
-            )
-        conn.execute(
-            "INSERT INTO versions (assessment_id, version, action, author, saved_at, deleted, "
-            "data, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                w.assessment_id,
-                w.version,
-                w.action,
-                w.author,
-                w.saved_at,
-                int(w.deleted),
-                json.dumps(a.to_data(), ensure_ascii=False, separators=(",", ":")),
-                w.recorded_by,
-                _now(),
-            ),
-        )
-        conn.executemany(
-            "INSERT INTO version_photos (assessment_id, version, position, sha256) "
-            "VALUES (?, ?, ?, ?)",
-            [(w.assessment_id, w.version, i, ref) for i, ref in enumerate(a.photos)],
-        )
-        self._write_head(conn, w, head)
 
-    def _write_head(self, conn: sqlite3.Connection, w: _Write, head: sqlite3.Row | None) -> None:
+    @staticmethod
+    def _head_values(w: _Write, head: dict[str, Any] | None) -> dict[str, Any]:
         a, t = w.assessment, w.assessment.target
         ps = a.principle_scores
-        created_at = head["created_at"] if head else (w.created_at or w.saved_at)
-        created_by = head["created_by"] if head else (w.created_by or w.author)
+        scored = [v for v in ps.values() if v is not None]
         if w.foreign_history is not None:
             foreign = json.dumps(w.foreign_history, ensure_ascii=False)
         else:
             foreign = head["foreign_history"] if head else "[]"
-        values = {
+        return {
             "id": w.assessment_id,
             "current_version": w.version,
             "deleted": int(w.deleted),
@@ -469,7 +521,7 @@ class AssessmentStore:
             "y_rd": t.y,
             "lon": t.lon,
             "lat": t.lat,
-            "overall": a.overall,
+            "overall": sum(scored) / len(scored) if scored else None,
             **{f"p_{p}": ps[p] for p in PRINCIPLE_IDS},
             "measures": ";".join(a.measures),
             "n_photos": len(a.photos),
@@ -477,17 +529,22 @@ class AssessmentStore:
             "time_of_day": a.time_of_day,
             "author": w.author,
             "saved_at": w.saved_at,
-            "created_at": created_at,
-            "created_by": created_by,
+            "created_at": head["created_at"] if head else (w.created_at or w.saved_at),
+            "created_by": head["created_by"] if head else (w.created_by or w.author),
             "foreign_history": foreign,
         }
-        names = ", ".join(values)
-        marks = ", ".join("?" * len(values))
-        updates = ", ".join(f"{k} = excluded.{k}" for k in values if k != "id")
-        conn.execute(
-            f"INSERT INTO assessments ({names}) VALUES ({marks}) "
+
+    @staticmethod
+    def _write_heads(conn: sqlite3.Connection, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert or update head rows (the last step of a write)."""
+        if not rows:
+            return
+        names = list(rows[0])
+        updates = ", ".join(f"{k} = excluded.{k}" for k in names if k != "id")
+        conn.executemany(
+            f"INSERT INTO assessments ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
             f"ON CONFLICT (id) DO UPDATE SET {updates}",
-            list(values.values()),
+            [list(r.values()) for r in rows],
         )
 
     # -- health ---------------------------------------------------------------------------

@@ -127,17 +127,15 @@ def locate_points(
     """
     points = shapely.points(np.asarray(x, float), np.asarray(y, float))
     buurten = _buurten(twin)
-    codes: list[str | None] = [None] * len(points)
+    codes = np.full(len(points), None, dtype=object)
     pi, bi = buurten.sindex.query(points, predicate="intersects")
-    for p, b in zip(pi[::-1], bi[::-1], strict=True):  # first match wins
-        codes[p] = buurten["code"].iat[b]
+    codes[pi[::-1]] = buurten["code"].to_numpy()[bi[::-1]]  # first match wins
     streets = _streets(twin)
-    ids: list[str | None] = [None] * len(points)
+    ids = np.full(len(points), None, dtype=object)
     if len(streets):
-        (pi, si) = streets.sindex.nearest(points, max_distance=STREET_SNAP_M, return_all=False)
-        for p, s in zip(pi, si, strict=True):
-            ids[p] = streets["id"].iat[s]
-    return codes, ids
+        pi, si = streets.sindex.nearest(points, max_distance=STREET_SNAP_M, return_all=False)
+        ids[pi] = streets["id"].to_numpy()[si]
+    return codes.tolist(), ids.tolist()
 
 
 def _target(
