@@ -42,8 +42,8 @@ from twin.assessments import (  # noqa: E402
     open_store,
     target_from_spot,
 )
-from twin.assessments.target import locate_points  # noqa: E402
 from twin.assessments.columns import column_names  # noqa: E402
+from twin.assessments.target import locate_points  # noqa: E402
 
 AUTHOR = Author("Benchmark")
 
@@ -98,8 +98,10 @@ def bench_save(twin, saves: int, tmp: Path) -> list[tuple[str, float]]:
     n_fields = len(data["target"]) + len(data["scores"]) + len(data) - 2
     results.append((f"naive: autocommit per field ({n_fields}), rollback journal", times))
 
-    for label, wal in (("our schema, one transaction, rollback journal", False),
-                       ("ours: one transaction, WAL, synchronous=FULL", True)):
+    for label, wal in (
+        ("our schema, one transaction, rollback journal", False),
+        ("ours: one transaction, WAL, synchronous=FULL", True),
+    ):
         with open_store(tmp / f"ours_{wal}.sqlite") as store:
             if not wal:
                 store._conn.execute("PRAGMA journal_mode=DELETE")
@@ -125,14 +127,22 @@ def write_csv(twin, rows: int, path: Path) -> None:
     items = list(load_form().items)
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
-        header = ["target_kind", "x_rd", "y_rd", "observed_at", "time_of_day", "notes",
-                  "measures", "author"] + [f"s_{i}" for i in items]
+        header = [
+            "target_kind",
+            "x_rd",
+            "y_rd",
+            "observed_at",
+            "time_of_day",
+            "notes",
+            "measures",
+            "author",
+        ] + [f"s_{i}" for i in items]
         w.writerow(header)
         for p in points:
             scores = [str(int(rng.integers(1, 6))) if rng.random() < 0.5 else "" for _ in items]
-            w.writerow(["spot", f"{p.x:.2f}", f"{p.y:.2f}", "2025-05-01", "day",
-                        "Veel zwerfafval; slecht zicht vanaf de woningen.", "cctv;hedge_trimming",
-                        "Veldwerk"] + scores)
+            fixed = ["spot", f"{p.x:.2f}", f"{p.y:.2f}", "2025-05-01", "day"]
+            fixed += ["Veel zwerfafval; slecht zicht vanaf de woningen.", "cctv;hedge_trimming"]
+            w.writerow([*fixed, "Veldwerk", *scores])
 
 
 def naive_import(twin, path: Path, store_path: Path, limit: int) -> int:
@@ -142,9 +152,14 @@ def naive_import(twin, path: Path, store_path: Path, limit: int) -> int:
         for row in csv.DictReader(f):
             target = target_from_spot(twin, (float(row["x_rd"]), float(row["y_rd"])))
             scores = {k[2:]: v for k, v in row.items() if k.startswith("s_") and v}
-            a = make_assessment(target, scores, notes=row["notes"],
-                                observed_at=row["observed_at"], time_of_day=row["time_of_day"],
-                                measures=row["measures"].split(";"))
+            a = make_assessment(
+                target,
+                scores,
+                notes=row["notes"],
+                observed_at=row["observed_at"],
+                time_of_day=row["time_of_day"],
+                measures=row["measures"].split(";"),
+            )
             store.create(a, AUTHOR)
             n += 1
             if n >= limit:
@@ -161,7 +176,9 @@ def main() -> None:
     twin = load_twin()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        print(f"1. Saving one assessment ({args.saves} saves, naive {max(10, args.saves // 4)}; ms)")
+        print(
+            f"1. Saving one assessment ({args.saves} saves, naive {max(10, args.saves // 4)}; ms)"
+        )
         print(f"{'path':58}{'median':>9}{'p95':>9}")
         res = bench_save(twin, args.saves, tmp)
         ours = statistics.median(res[-1][1]) * 1000
@@ -189,24 +206,33 @@ def main() -> None:
         print(f"{'path':58}{'s':>9}{'rows/s':>10}")
         label = f"naive: row by row ({n:,} rows timed, scaled to {args.rows:,})"
         print(f"{label:58}{t_naive:9.2f}{args.rows / t_naive:10,.0f}")
-        print(f"{'ours: bulk validation, one transaction':58}{t_ours:9.2f}{args.rows / t_ours:10,.0f}")
+        print(
+            f"{'ours: bulk validation, one transaction':58}{t_ours:9.2f}{args.rows / t_ours:10,.0f}"
+        )
         print(f"{'ratio naive/ours':58}{t_naive / t_ours:8.1f}x")
         print(f"{'(ours: export of the same rows to CSV)':58}{t_export:9.2f}")
 
         payload = json.dumps(marker_payload(frame), separators=(",", ":")).encode()
         features = [
-            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-             "properties": {k: r[k] for k in frame.columns if k not in ("lon", "lat")}}
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+                "properties": {k: r[k] for k in frame.columns if k not in ("lon", "lat")},
+            }
             for r in frame.to_dict("records")
         ]
         naive = json.dumps({"type": "FeatureCollection", "features": features}).encode()
         print(f"\n3. Marker payload for {len(frame):,} assessments (sent once per change)")
         print(f"{'payload':58}{'bytes':>12}{'gzip':>12}")
         print(f"{'naive: GeoJSON, every column':58}{len(naive):12,}{len(gzip.compress(naive)):12,}")
-        print(f"{'ours: columnar lon/lat/score/kind, rounded':58}{len(payload):12,}"
-              f"{len(gzip.compress(payload)):12,}")
-        print(f"{'ratio naive/ours':58}{len(naive) / len(payload):11.1f}x"
-              f"{len(gzip.compress(naive)) / len(gzip.compress(payload)):11.1f}x")
+        print(
+            f"{'ours: columnar lon/lat/score/kind, rounded':58}{len(payload):12,}"
+            f"{len(gzip.compress(payload)):12,}"
+        )
+        print(
+            f"{'ratio naive/ours':58}{len(naive) / len(payload):11.1f}x"
+            f"{len(gzip.compress(naive)) / len(gzip.compress(payload)):11.1f}x"
+        )
         print(f"\n(exchange schema: {len(column_names())} columns)")
 
 

@@ -17,6 +17,7 @@ from twin.assessments import (
     import_assessments,
     make_assessment,
     open_store,
+    target_from_building,
 )
 from twin.assessments.exchange import rows_from_store
 
@@ -248,28 +249,25 @@ def test_spreadsheet_rows_without_ids_are_new_assessments(tmp_path, ch, small):
         "spot,,196679.06,322214.5,2025-03-02,day,n.v.t.,plek,Kees\n",
         encoding="utf-8",
     )
-    with pytest.raises(ImportRejected):  # a building row needs its location too
-        with open_store(tmp_path / "s.sqlite") as store:
-            import_assessments(store, path, ch.ANNA, twin=small)
-    path.write_text(
-        "target_kind,x_rd,y_rd,observed_at,time_of_day,s_ns_sightlines,notes,author\n"
-        "spot,196679.06,322214.5,2025-03-02,day,n.v.t.,plek,Kees\n",
-        encoding="utf-8",
-    )
     with open_store(tmp_path / "s.sqlite") as store:
         report = import_assessments(store, path, ch.ANNA, twin=small)
-        assert report.created == 1
-        (aid,) = store.frame()["id"]
-        v = store.get(aid)
+        assert report.created == 2
+        frame = store.frame().set_index("target_kind")
+        building = store.get(frame.loc["building", "id"])
+        assert building.assessment.target.id == b and building.assessment.target.buurt
+        assert building.assessment.target == target_from_building(small, b)  # placed by the twin
+        v = store.get(frame.loc["spot", "id"])
         assert v.author == "Kees" and v.action == "import" and v.version == 1
+        assert v.assessment.scores == {"ns_sightlines": "n/a"}
         assert v.assessment.target.buurt == "BU09173300" and v.assessment.target.street
-        assert (
-            store._conn.execute("SELECT recorded_by FROM versions").fetchone()[0] == "Anna de Vries"
-        )
+        recorded = [
+            tuple(r) for r in store._conn.execute("SELECT DISTINCT recorded_by FROM versions")
+        ]
+        assert recorded == [("Anna de Vries",)]
 
 
 def test_photos_travel_by_reference_and_are_checked(filled, tmp_path, ch, small):
-    store, ids = filled
+    store, _ = filled
     path = tmp_path / "x.csv"
     export_assessments(store, path)
     folder = tmp_path / "x_photos"
@@ -292,3 +290,17 @@ def test_docs_describe_every_column():
     fixed = {n for n in names if not n.startswith(("s_", "p_"))}
     assert fixed <= documented, sorted(fixed - documented)
     assert "`s_<item>`" in text and "`p_<principle>`" in text
+
+
+@pytest.mark.parametrize("note", ["=1+1", "'=x", "''+cmd", "-", "@SUM(A1)", "\tx", "plain"])
+def test_formula_like_notes_round_trip_through_csv(store, targets, tmp_path, ch, note):
+    store.create(make_assessment(targets["spot"], {"ns_sightlines": 3}, notes=note), ch.ANNA)
+    path = tmp_path / "f.csv"
+    export_assessments(store, path)
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        cell = next(csv.DictReader(f))["notes"]
+    assert not cell.startswith(("=", "+", "-", "@", "\t"))
+    with open_store(tmp_path / "o.sqlite") as other:
+        import_assessments(other, path, ch.ANNA)
+        (aid,) = other.frame()["id"]
+        assert other.get(aid).assessment.notes == note

@@ -162,7 +162,7 @@ def test_coordinates_in_wgs84_either_order_and_rd():
     "text", ["", "abc", "50.88", "50.88, 5.97, 3", "nan, 5.9", "1e999 5", "5..1 3"]
 )
 def test_malformed_coordinates_get_a_clear_message(text):
-    with pytest.raises(AssessmentInputError, match="cannot be read. Give two numbers") as info:
+    with pytest.raises(AssessmentInputError, match=r"cannot be read\. Give two numbers") as info:
         parse_coordinate(text)
     assert "is niet te lezen" in info.value.text("nl")
 
@@ -366,7 +366,9 @@ def test_photo_type_is_checked_by_content_not_name():
     png = io.BytesIO()
     Image.new("RGBA", (40, 30), (255, 0, 0, 128)).save(png, format="PNG")
     assert photo_from_upload(png.getvalue(), "looks-like.txt").width == 40  # PNG, whatever its name
-    with pytest.raises(AssessmentInputError, match="'evil.jpg' is not a JPEG, PNG or WebP") as info:
+    with pytest.raises(
+        AssessmentInputError, match=r"'evil\.jpg' is not a JPEG, PNG or WebP"
+    ) as info:
         photo_from_upload(b"<html><script>alert(1)</script></html>", "evil.jpg")
     assert "gecontroleerd op de inhoud" in info.value.text("nl")
     gif = io.BytesIO()

@@ -232,6 +232,8 @@ def _target_from_row(row: Row, twin: Twin | None, located: _Located) -> Target:
                 x, y = parse_coordinate((x, y))
             elif lon is not None and lat is not None:
                 x, y = parse_coordinate((lon, lat))
+            elif twin is not None and row.get("target_id") and kind in ("building", "street"):
+                return _target_of_object(twin, kind, row)
             else:
                 raise _RowProblem("x_rd", "coord_malformed", text="")
         except AssessmentInputError as exc:
@@ -266,6 +268,19 @@ def _target_from_row(row: Row, twin: Twin | None, located: _Located) -> Target:
         return Target(kind, target_id, x, y, lon, lat, buurt, street, area_wkt)
     except AssessmentInputError as exc:
         raise _RowProblem("target_kind", exc.key, **exc.params) from None
+
+
+def _target_of_object(twin: Twin, kind: str, row: Row) -> Target:
+    """A building or street row without coordinates: its location comes from the twin."""
+    from twin.assessments.target import target_from_building, target_from_street
+
+    make = target_from_building if kind == "building" else target_from_street
+    try:
+        target = make(twin, str(row["target_id"]))
+    except AssessmentInputError as exc:
+        raise _RowProblem("target_id", exc.key, **exc.params) from None
+    buurt, street = row.get("buurt") or target.buurt, row.get("street") or target.street
+    return Target(kind, target.id, target.x, target.y, target.lon, target.lat, buurt, street)
 
 
 def _assessment_from_row(row: Row, target: Target) -> Assessment:

@@ -42,6 +42,16 @@ class Photo:
     mime: str = "image/jpeg"
 
 
+def _check_size(data: bytes, name: str) -> None:
+    if len(data) > MAX_PHOTO_BYTES:
+        raise AssessmentInputError(
+            "photo_too_large",
+            name=name,
+            size_mb=len(data) / 2**20,
+            limit_mb=MAX_PHOTO_BYTES / 2**20,
+        )
+
+
 def _open(data: bytes, name: str) -> Image.Image:
     try:
         with warnings.catch_warnings():
@@ -65,13 +75,7 @@ def _open(data: bytes, name: str) -> Image.Image:
 
 def photo_from_upload(data: bytes, name: str = "photo") -> Photo:
     """A :class:`Photo` from uploaded bytes, or :class:`AssessmentInputError` saying why not."""
-    if len(data) > MAX_PHOTO_BYTES:
-        raise AssessmentInputError(
-            "photo_too_large",
-            name=name,
-            size_mb=len(data) / 2**20,
-            limit_mb=MAX_PHOTO_BYTES / 2**20,
-        )
+    _check_size(data, name)
     image = _open(data, name)
     try:
         image.load()
@@ -97,13 +101,7 @@ def photo_from_upload(data: bytes, name: str = "photo") -> Photo:
 def check_stored_photo(data: bytes, sha256: str, name: str = "photo") -> Photo:
     """Check a photo file from an exchange folder: its hash matches, it is a JPEG without
     metadata (as this store writes them). Raises :class:`AssessmentInputError` otherwise."""
-    if len(data) > MAX_PHOTO_BYTES:
-        raise AssessmentInputError(
-            "photo_too_large",
-            name=name,
-            size_mb=len(data) / 2**20,
-            limit_mb=MAX_PHOTO_BYTES / 2**20,
-        )
+    _check_size(data, name)
     if hashlib.sha256(data).hexdigest() != sha256:
         raise AssessmentInputError("photo_unreadable", name=name)
     image = _open(data, name)

@@ -77,7 +77,11 @@ def _fmt(score: float | None, lang: str) -> str:
     return text.replace(".", ",") if lang == "nl" else text
 
 
-def _short(value: Any) -> str:
+def _short(value: Any, lang: str) -> str:
+    if isinstance(value, bool):
+        value = {True: ("ja", "yes"), False: ("nee", "no")}[value][lang != "nl"]
+    elif isinstance(value, list):
+        value = ", ".join(map(str, value))
     text = "–" if value is None or value == "" else str(value)
     text = " ".join(text.split())
     return text if len(text) <= _CHANGE_CHARS else text[: _CHANGE_CHARS - 1] + "…"
@@ -93,7 +97,7 @@ def _change_text(change: Change, lang: str) -> str:
         name = f"{form.label('location', lang)} {name.split('.', 1)[1]}"
     elif name in form.labels:
         name = form.label(name, lang)
-    return f"{name}: {_short(change.old)} → {_short(change.new)}"
+    return f"{name}: {_short(change.old, lang)} → {_short(change.new, lang)}"
 
 
 def _entry_context(entry: ReportEntry, lang: str, names: Mapping[str, str]) -> dict[str, Any]:

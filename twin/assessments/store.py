@@ -343,20 +343,7 @@ class AssessmentStore:
         self, assessment: Assessment, author: Author, *, photos: Sequence[Photo] = ()
     ) -> Version:
         """Save a new assessment (version 1). ``photos``: new photos its refs may point to."""
-        return self._write_one(
-            _Write(
-                assessment_id=uuid.uuid4().hex,
-                version=1,
-                action="create",
-                author=author.name,
-                saved_at=_now(),
-                deleted=False,
-                assessment=assessment,
-                recorded_by=author.name,
-                expect_current=None,
-                new_photos=photos,
-            )
-        )
+        return self._edit(uuid.uuid4().hex, None, "create", author, assessment, False, photos)
 
     def save(
         self,
@@ -369,20 +356,7 @@ class AssessmentStore:
     ) -> Version:
         """Save an edit as a new version. Refused with :class:`VersionConflict` (nothing
         written, both versions on the error) when the current version is not ``base_version``."""
-        return self._write_one(
-            _Write(
-                assessment_id=assessment_id,
-                version=base_version + 1,
-                action="update",
-                author=author.name,
-                saved_at=_now(),
-                deleted=False,
-                assessment=assessment,
-                recorded_by=author.name,
-                expect_current=base_version,
-                new_photos=photos,
-            )
-        )
+        return self._edit(assessment_id, base_version, "update", author, assessment, False, photos)
 
     def delete(
         self, assessment_id: str, author: Author, *, base_version: int | None = None
@@ -402,17 +376,33 @@ class AssessmentStore:
             raise AssessmentInputError(
                 "already_deleted" if deleted else "not_deleted", id=assessment_id
             )
+        action = "delete" if deleted else "restore"
+        base = base if base is not None else current.version
+        return self._edit(assessment_id, base, action, author, current.assessment, deleted, ())
+
+    def _edit(
+        self,
+        assessment_id: str,
+        base: int | None,
+        action: str,
+        author: Author,
+        assessment: Assessment,
+        deleted: bool,
+        photos: Sequence[Photo],
+    ) -> Version:
+        """An interactive edit by ``author``, based on version ``base`` (None: a new one)."""
         return self._write_one(
             _Write(
                 assessment_id=assessment_id,
-                version=(base if base is not None else current.version) + 1,
-                action="delete" if deleted else "restore",
+                version=(base or 0) + 1,
+                action=action,
                 author=author.name,
                 saved_at=_now(),
                 deleted=deleted,
-                assessment=current.assessment,
+                assessment=assessment,
                 recorded_by=author.name,
-                expect_current=base if base is not None else current.version,
+                expect_current=base,
+                new_photos=photos,
             )
         )
 
