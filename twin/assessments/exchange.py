@@ -144,7 +144,7 @@ def rows_from_store(store: AssessmentStore, *, include_deleted: bool = False) ->
             "observed_at": a.observed_at,
             "time_of_day": a.time_of_day,
             "overall": None if a.overall is None else round(a.overall, 4),
-            **{f"p_{p}": None if ps[p] is None else round(ps[p], 4) for p in PRINCIPLE_IDS},
+            **{f"p_{p}": None if (s := ps[p]) is None else round(s, 4) for p in PRINCIPLE_IDS},
             **{f"s_{k}": _score_text(s) for k, s in a.scores.items()},
             "notes": a.notes,
             "measures": ";".join(a.measures),
@@ -225,13 +225,13 @@ def _target_from_row(row: Row, twin: Twin | None, located: _Located) -> Target:
         parse_coordinate((x, y))  # in the Netherlands
         area_wkt = shapely.to_wkt(polygon, rounding_precision=2)
     else:
-        x, y = _float(row, "x_rd"), _float(row, "y_rd")
-        lon, lat = _float(row, "lon"), _float(row, "lat")
+        x_in, y_in = _float(row, "x_rd"), _float(row, "y_rd")
+        lon_in, lat_in = _float(row, "lon"), _float(row, "lat")
         try:
-            if x is not None and y is not None:
-                x, y = parse_coordinate((x, y))
-            elif lon is not None and lat is not None:
-                x, y = parse_coordinate((lon, lat))
+            if x_in is not None and y_in is not None:
+                x, y = parse_coordinate((x_in, y_in))
+            elif lon_in is not None and lat_in is not None:
+                x, y = parse_coordinate((lon_in, lat_in))
             elif twin is not None and row.get("target_id") and kind in ("building", "street"):
                 return _target_of_object(twin, kind, row)
             else:
@@ -363,7 +363,7 @@ def import_assessments(
 
     report = ImportReport(total=len(rows))
     located = _locate(twin, rows)
-    file_ids = [r.get("id") for r in rows if r.get("id")]
+    file_ids = [i for r in rows if (i := r.get("id"))]
     state = store.import_state(sorted(set(file_ids)))
     folder = Path(photos_dir) if photos_dir else photos_dir_for(path)
     new_photos: dict[str, Photo] = {}
@@ -424,8 +424,8 @@ def _locate(twin: Twin | None, rows: Sequence[Row]) -> list[_Located]:
             if row.get("area_wkt_rd"):
                 p = shapely.from_wkt(row["area_wkt_rd"]).representative_point()
                 x, y = p.x, p.y
-            elif row.get("x_rd") and row.get("y_rd"):
-                x, y = float(row["x_rd"]), float(row["y_rd"])
+            elif (x_rd := row.get("x_rd")) and (y_rd := row.get("y_rd")):
+                x, y = float(x_rd), float(y_rd)
             else:
                 continue
         except (ValueError, shapely.errors.GEOSException, AttributeError):

@@ -81,8 +81,9 @@ def _expected_wgs84(row: Row) -> shapely.Geometry | None:
     try:
         if row.get("area_wkt_rd"):
             return _to_wgs84(shapely.from_wkt(row["area_wkt_rd"]))
-        if row.get("lon") and row.get("lat"):
-            return shapely.Point(float(row["lon"]), float(row["lat"]))
+        lon, lat = row.get("lon"), row.get("lat")
+        if lon and lat:
+            return shapely.Point(float(lon), float(lat))
     except (ValueError, shapely.errors.GEOSException):
         return None
     return None
@@ -111,22 +112,22 @@ def _write_csv(rows: Sequence[Row], path: Path) -> None:
         writer = csv.writer(f, lineterminator="\r\n")
         writer.writerow(column_names())
         for row in rows:
-            writer.writerow(
-                [
-                    ""
-                    if row.get(c) is None
-                    else (defuse_formula(row[c]) if c in _TEXT_COLUMNS else row[c])
-                    for c in column_names()
-                ]
-            )
+            writer.writerow([_csv_cell(c, row.get(c)) for c in column_names()])
+
+
+def _csv_cell(column: str, value: str | None) -> str:
+    if value is None:
+        return ""
+    return defuse_formula(value) if column in _TEXT_COLUMNS else value
 
 
 def _write_geojson(rows: Sequence[Row], path: Path) -> None:
     features = []
     for row in rows:
         geom = _to_wgs84(_geometry_rd(row))
-        if geom.geom_type == "Point" and row.get("lon"):
-            geom = shapely.Point(float(row["lon"]), float(row["lat"]))  # the exact stored values
+        lon, lat = row.get("lon"), row.get("lat")
+        if geom.geom_type == "Point" and lon and lat:
+            geom = shapely.Point(float(lon), float(lat))  # the exact stored values
         features.append(
             {
                 "type": "Feature",
@@ -223,11 +224,9 @@ def _from_geometry(row: Row, geom: shapely.Geometry | None) -> Row:
     if geom.geom_type == "Polygon":
         row["area_wkt_rd"] = shapely.to_wkt(geom, rounding_precision=2)
     elif geom.geom_type == "Point":
-        if row.get("x_rd") and row.get("y_rd"):
-            same = (
-                abs(float(row["x_rd"]) - geom.x) < 0.005
-                and abs(float(row["y_rd"]) - geom.y) < 0.005
-            )
+        x_rd, y_rd = row.get("x_rd"), row.get("y_rd")
+        if x_rd and y_rd:
+            same = abs(float(x_rd) - geom.x) < 0.005 and abs(float(y_rd) - geom.y) < 0.005
             if same:
                 return row
         row["x_rd"], row["y_rd"] = repr(round(geom.x, 2)), repr(round(geom.y, 2))

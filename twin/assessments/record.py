@@ -88,7 +88,8 @@ class Target:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Target:
-        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
+        values: dict[str, Any] = {k: data.get(k) for k in cls.__dataclass_fields__}
+        return cls(**values)
 
 
 @dataclass(frozen=True)

@@ -173,8 +173,7 @@ def _entry_context(entry: ReportEntry, lang: str, names: Mapping[str, str]) -> d
 
 def _summary(entries: Sequence[ReportEntry], lang: str) -> dict[str, Any]:
     form = load_form()
-    overall = [e.current.assessment.overall for e in entries]
-    overall = [o for o in overall if o is not None]
+    overall = [o for e in entries if (o := e.current.assessment.overall) is not None]
     per: dict[str, list[float]] = {p: [] for p in PRINCIPLE_IDS}
     measures: Counter[str] = Counter()
     for e in entries:
