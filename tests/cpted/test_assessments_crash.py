@@ -104,6 +104,7 @@ def _author():
     return Author("After the crash")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("after_saves", [7, 40])
 def test_kill_during_a_stream_of_saves_loses_nothing(tmp_path, after_saves):
     path = tmp_path / "crash.sqlite"
@@ -128,6 +129,7 @@ def test_kill_during_a_stream_of_saves_loses_nothing(tmp_path, after_saves):
     _check_after_kill(path, saved)
 
 
+@pytest.mark.slow
 def test_kill_between_version_row_and_head_leaves_no_half_record(tmp_path):
     path = tmp_path / "crash.sqlite"
     proc = _start(path, "pause")

@@ -31,7 +31,6 @@ from twin.assessments import (
     target_from_spot,
     target_from_street,
 )
-from twin.assessments.report import entries_from_store, report_html
 from viewer.cli import CommandError
 from viewer.cli.twin_commands import add_twin_option
 
@@ -109,7 +108,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("id")
         p.add_argument("--author", default=None)
         _common(p)
-        p.set_defaults(func=cmd_delete if name == "delete" else cmd_undo)
+        p.set_defaults(func=cmd_delete)
 
     rep = actions.add_parser("report", help="printable report (HTML or PDF) of a place or area")
     rep.add_argument("out", metavar="FILE", help="report.html or report.pdf")
@@ -278,22 +277,20 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 @_user_errors
 def cmd_delete(args: argparse.Namespace) -> int:
+    """Soft delete (``delete``) or its undo (``undo``): both are new versions."""
+    undo = args.assessments_command == "undo"
     with open_store(args.store) as store:
-        v = store.delete(args.id, current_author(args.author))
-    print(f"deleted {args.id} (version {v.version}); undo: socialtwin assessments undo {args.id}")
-    return 0
-
-
-@_user_errors
-def cmd_undo(args: argparse.Namespace) -> int:
-    with open_store(args.store) as store:
-        v = store.restore(args.id, current_author(args.author))
-    print(f"restored {args.id} (version {v.version})")
+        edit = store.restore if undo else store.delete
+        v = edit(args.id, current_author(args.author))
+    hint = "" if undo else f"; undo: socialtwin assessments undo {args.id}"
+    print(f"{'restored' if undo else 'deleted'} {args.id} (version {v.version}){hint}")
     return 0
 
 
 @_user_errors
 def cmd_report(args: argparse.Namespace) -> int:
+    from twin.assessments.report import entries_from_store, report_html
+
     lang = _lang(args)
     twin = load_twin(args.twin)
     names = dict(zip(twin.neighbourhoods["code"], twin.neighbourhoods["name"], strict=True))
