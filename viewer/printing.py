@@ -7,7 +7,6 @@ with networking features off) and it writes an A4 PDF as the page's ``@page`` CS
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
@@ -38,10 +37,7 @@ class PrintError(RuntimeError):
 
 
 def chromium_path() -> str | None:
-    """The Chromium executable: ``$SOCIALTWIN_CHROMIUM`` if set, else the first found."""
-    configured = os.environ.get("SOCIALTWIN_CHROMIUM")
-    if configured:
-        return configured
+    """The Chromium executable (Debian's ``chromium`` first), or None when none is installed."""
     for name in ("chromium", "chromium-browser", "google-chrome"):
         found = shutil.which(name)
         if found:
