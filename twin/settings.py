@@ -53,6 +53,11 @@ class Settings:
     anthropic_api_key: str = _opt(
         "", "ANTHROPIC_API_KEY", "Key for the Anthropic API; used only when external_ai is on."
     )
+    author: str = _opt(
+        "",
+        "SOCIALTWIN_AUTHOR",
+        "Name recorded as the author of CPTED assessments; empty means the login name.",
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
