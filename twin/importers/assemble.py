@@ -200,18 +200,32 @@ def _buildings(
     return gpd.GeoDataFrame(frame[[*first, *rest, "geometry"]], geometry="geometry", crs=RD_CRS)
 
 
+def _lines_only(geoms: np.ndarray) -> np.ndarray:
+    """Line parts of each geometry (a clip may leave points where a line touches the edge)."""
+    out = geoms.copy()
+    types = shapely.get_type_id(geoms)
+    for k in np.flatnonzero(~np.isin(types, [1, 5])):
+        parts = [p for p in shapely.get_parts(geoms[k]) if p.geom_type == "LineString"]
+        out[k] = shapely.line_merge(shapely.MultiLineString(parts)) if parts else None
+    return out
+
+
 def _streets(
-    raw: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame, notes: list[str]
+    raw: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame, outline, notes: list[str]
 ) -> gpd.GeoDataFrame:
-    mids = shapely.line_interpolate_point(raw.geometry.to_numpy(), 0.5, normalized=True)
-    codes = buurt_of(mids, buurten)
-    outside = np.array([c is None for c in codes])
-    if outside.any():
+    geoms = _lines_only(shapely.intersection(raw.geometry.to_numpy(), outline))
+    inside = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    inside &= shapely.length(np.where(inside, geoms, None)) > 0.01
+    clipped = int((inside & ~shapely.equals(geoms, raw.geometry.to_numpy())).sum())
+    if (~inside).any() or clipped:
         notes.append(
-            f"{int(outside.sum())} street segments outside the municipality's buurten left out"
+            f"{int((~inside).sum())} street segments outside the municipality left out and "
+            f"{clipped} cut at its border"
         )
-    frame = raw[~outside].copy()
-    frame["buurt"] = codes[~outside]
+    frame = raw[inside].copy()
+    frame = frame.set_geometry(gpd.GeoSeries(geoms[inside], index=frame.index, crs=RD_CRS))
+    mids = shapely.line_interpolate_point(frame.geometry.to_numpy(), 0.5, normalized=True)
+    frame["buurt"] = buurt_of(mids, buurten)
     cols = ["id", "highway", "name", "buurt"]
     return gpd.GeoDataFrame(
         frame[[*cols, "geometry"]].reset_index(drop=True), geometry="geometry", crs=RD_CRS
@@ -423,7 +437,7 @@ def twin_from_parts(
     lamps = None
     if "osm" in parts:
         p = parts["osm"]
-        streets = _streets(p.layers["streets"], buurten, notes["streets"])
+        streets = _streets(p.layers["streets"], buurten, outline, notes["streets"])
         lamps = p.layers.get("lamps")
         date = p.meta.get("osm_date") or today
         layer_mf["streets"] = layer_manifest(

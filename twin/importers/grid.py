@@ -18,7 +18,7 @@ import pandas as pd
 import rasterio
 import shapely
 import xarray as xr
-from rasterio.transform import from_origin
+from affine import Affine
 
 from twin.constants import RD_CRS
 from twin.errors import TwinNotFoundError
@@ -54,7 +54,7 @@ def rasters_from_grid(grid: pd.DataFrame, outline: shapely.Geometry) -> list[Gri
     y1 = float(np.ceil((grid["y0"].max() + GRID_CELL_M) / GRID_CELL_M) * GRID_CELL_M)
     cols = round((float(grid["x0"].max()) - x0) / GRID_CELL_M) + 1
     rows = round((y1 - float(grid["y0"].min())) / GRID_CELL_M)
-    transform = from_origin(x0, y1, GRID_CELL_M, GRID_CELL_M)
+    transform = Affine(GRID_CELL_M, 0.0, x0, 0.0, -GRID_CELL_M, y1)  # north-up, 100 m cells
     bands = [c for c in LBM_VARIABLES if c in grid.columns]
     out = []
     for year, sub in grid.groupby("year", sort=True):
