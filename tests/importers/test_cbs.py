@@ -72,7 +72,7 @@ def test_year_from_jaar_then_jrstatcode_then_name_then_option(town_module, tmp_p
     bare = tmp_path / "extract2.gpkg"
     for name, frame in layers.items():
         pyogrio.write_dataframe(frame.drop(columns=["jaar", "jrstatcode"]), bare, layer=name)
-    with pytest.raises(TwinDataError, match="says nothing about its year.* — pass --year"):
+    with pytest.raises(TwinDataError, match=r"says nothing about its year.* — pass --year"):
         areas_from_wijkbuurtkaart(bare, municipality="GM0917")
 
 

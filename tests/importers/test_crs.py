@@ -33,7 +33,8 @@ def test_rd_numbers_labelled_as_degrees_are_refused():
     frame = _frame([(190_000, 320_000), (191_000, 321_000)], "EPSG:4326")
     with pytest.raises(
         TwinDataError,
-        match=r"f\.gpkg, layer 'pand', field 'geometry': is declared as EPSG:4326, but .* they look like RD New",
+        match=r"f\.gpkg, layer 'pand', field 'geometry': is declared as EPSG:4326, "
+        r"but .* they look like RD New",
     ):
         frame_in_rd(frame, file="f.gpkg", layer="pand")
 
@@ -41,7 +42,7 @@ def test_rd_numbers_labelled_as_degrees_are_refused():
 def test_degrees_labelled_as_rd_are_refused():
     frame = _frame([(5.98, 50.88), (5.99, 50.89)], "EPSG:28992")
     with pytest.raises(
-        TwinDataError, match="are not RD New coordinates .* they look like longitude/latitude"
+        TwinDataError, match=r"are not RD New coordinates .* they look like longitude/latitude"
     ):
         frame_in_rd(frame, file="f", layer="x")
 

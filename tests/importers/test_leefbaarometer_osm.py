@@ -23,8 +23,15 @@ def test_buurt_scores_become_indicators(fx):
     t = lbm.indicators
     assert lbm.years == [2020, 2022]
     assert set(t["area"]) == {"BU09171000", "BU09171001", "BU09171100"}
-    assert set(t["indicator"]) == {"liveability_lbm", "liveability_deviation", "lbm_physical",
-                                   "lbm_nuisance", "lbm_cohesion", "lbm_facilities", "lbm_housing"}  # fmt: skip
+    assert set(t["indicator"]) == {
+        "liveability_lbm",
+        "liveability_deviation",
+        "lbm_physical",
+        "lbm_nuisance",
+        "lbm_cohesion",
+        "lbm_facilities",
+        "lbm_housing",
+    }
     row = t[
         (t["area"] == "BU09171100") & (t["indicator"] == "liveability_lbm") & (t["year"] == 2022)
     ]
@@ -127,9 +134,9 @@ def test_noded_segments_split_only_where_lines_share_a_vertex():
 
 def test_osm_file_without_highway(tmp_path):
     path = tmp_path / "x.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": "a"},
-         "geometry": {"type": "LineString", "coordinates": [[5.9, 50.9], [5.91, 50.9]]}}]}))  # fmt: skip
+    line = {"type": "LineString", "coordinates": [[5.9, 50.9], [5.91, 50.9]]}
+    feature = {"type": "Feature", "properties": {"name": "a"}, "geometry": line}
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
     with pytest.raises(
         TwinDataError, match=r"x\.geojson, field 'highway': has no 'highway' attribute"
     ):

@@ -234,7 +234,7 @@ def test_refuses_a_directory_that_is_not_a_twin(town_files, tmp_path):
     folder.mkdir()
     (folder / "thesis.docx").write_text("precious")
     with pytest.raises(
-        TwinError, match="is not empty and is not a twin directory.*nothing was changed"
+        TwinError, match=r"is not empty and is not a twin directory.*nothing was changed"
     ):
         import_files("wijkbuurtkaart", [town_files["wbk"]], folder, municipality="GM0917")
     assert (folder / "thesis.docx").read_text() == "precious"
