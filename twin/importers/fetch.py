@@ -99,7 +99,7 @@ def fetch_wijkbuurtkaart(dl: Downloader, s: Settings, code: str, year: int) -> P
     with the layers of the national file (gemeenten, wijken, buurten)."""
     url = f"{s.pdok_url.rstrip('/')}/cbs/wijkenbuurten/{year}/wfs/v1_0"
     out = dl.cache / f"wijkenbuurten_{year}_{code}.gpkg"
-    tmp = out.with_name(out.name + ".tmp")
+    tmp = out.with_name(f"{out.stem}.partial.gpkg")
     tmp.unlink(missing_ok=True)
     for layer in ("gemeenten", "wijken", "buurten"):
         params = {
