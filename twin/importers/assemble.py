@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from twin.constants import RD_CRS
+from twin.constants import RD_CRS, RD_PRECISION_M
 from twin.importers.bag import use_from_gebruiksdoel
 from twin.importers.lights import lights_from_lamps, lights_from_streets
 from twin.importers.sources import indicator_manifest, layer_manifest, years_text
@@ -120,6 +120,31 @@ def dwellings_by_share(buurt: np.ndarray, weight: np.ndarray, totals: pd.Series)
     return (base + (rank <= left)).astype(int)
 
 
+def on_grid(frame: gpd.GeoDataFrame, notes: list[str], what: str) -> gpd.GeoDataFrame:
+    """``frame`` with coordinates on the twin's 1 cm grid, valid, and without empty shapes.
+
+    Rounds point by point (fast, and GEOS then knows the geometries are on the grid, so
+    :func:`twin.write_twin` does not redo it); a geometry that is invalid after rounding (or
+    was invalid in the source) is snapped with GEOS's topology-preserving precision reduction
+    instead, which repairs it. Shapes that collapse to nothing are left out. Counts go to
+    ``notes``.
+    """
+    geoms = frame.geometry.to_numpy()
+    was_invalid = ~shapely.is_valid(geoms)
+    rounded = shapely.set_precision(geoms, RD_PRECISION_M, mode="pointwise")
+    bad = ~shapely.is_valid(rounded) | was_invalid
+    if bad.any():
+        rounded[bad] = shapely.set_precision(geoms[bad], RD_PRECISION_M)
+    empty = shapely.is_empty(rounded) | shapely.is_missing(rounded)
+    if was_invalid.any():
+        notes.append(f"{int(was_invalid.sum())} invalid {what} in the source repaired")
+    if empty.any():
+        notes.append(f"{int(empty.sum())} {what} too small for the 1 cm grid left out")
+    out = frame.copy()
+    out = out.set_geometry(gpd.GeoSeries(rounded, index=frame.index, crs=frame.crs))
+    return out[~empty].reset_index(drop=True)
+
+
 def _latest_per_area(table: pd.DataFrame, indicator: str) -> pd.Series:
     sub = table[table["indicator"] == indicator].sort_values("year")
     return sub.groupby("area")["value"].last()
@@ -132,6 +157,7 @@ def _buildings(
     table: pd.DataFrame,
     notes: list[str],
 ) -> gpd.GeoDataFrame:
+    raw = on_grid(raw, notes, "footprints")
     points = shapely.point_on_surface(raw.geometry.to_numpy())
     codes = buurt_of(points, buurten)
     outside = np.array([c is None for c in codes])
@@ -227,9 +253,10 @@ def _streets(
     mids = shapely.line_interpolate_point(frame.geometry.to_numpy(), 0.5, normalized=True)
     frame["buurt"] = buurt_of(mids, buurten)
     cols = ["id", "highway", "name", "buurt"]
-    return gpd.GeoDataFrame(
+    out = gpd.GeoDataFrame(
         frame[[*cols, "geometry"]].reset_index(drop=True), geometry="geometry", crs=RD_CRS
     )
+    return on_grid(out, notes, "street segments")
 
 
 #: A mapped lamp this close to a street marks the street as mapped (no estimated lights there).
@@ -251,6 +278,7 @@ def _lights(
         covered = set(streets["id"].to_numpy(dtype=object)[near])
         estimate = estimate[~estimate["street"].isin(covered)]
     out = pd.concat([mapped, estimate], ignore_index=True) if len(mapped) else estimate
+    out = on_grid(gpd.GeoDataFrame(out, geometry="geometry", crs=RD_CRS), notes, "lights")
     notes.append(
         f"{len(mapped)} lights mapped in OSM (highway=street_lamp; height from the 'height' tag "
         f"or the street class, flux from the class); {len(estimate)} estimated from road class "
@@ -399,10 +427,11 @@ def twin_from_parts(
     layer_mf: dict[str, LayerManifest] = dict(base.manifest.layers) if base else {}
     if "wijkbuurtkaart" in parts:
         wbk = parts["wijkbuurtkaart"]
-        neighbourhoods = wbk.layers["neighbourhoods"]
+        nb_notes = list(wbk.notes)
+        neighbourhoods = on_grid(wbk.layers["neighbourhoods"], nb_notes, "area polygons")
         municipality, name = wbk.meta["municipality"], wbk.meta["name"]
         layer_mf["neighbourhoods"] = layer_manifest(
-            "wijkbuurtkaart", date=str(wbk.meta["year"]), notes=wbk.notes
+            "wijkbuurtkaart", date=str(wbk.meta["year"]), notes=nb_notes
         )
     else:
         assert base is not None
