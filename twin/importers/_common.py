@@ -7,10 +7,13 @@ row of a problem, so that a malformed, truncated or mismatched file fails with o
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import os
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -22,7 +25,9 @@ from twin.errors import TwinDataError
 __all__ = [
     "CBS_NODATA_BELOW",
     "cbs_numbers",
+    "csv_from_text",
     "file_sha256",
+    "json_from_text",
     "layer_names",
     "read_layer",
     "require_columns",
@@ -133,6 +138,40 @@ def require_columns(
             field=missing[0],
             hint=hint or f"the columns present are: {', '.join(map(str, frame.columns[:12]))}",
         )
+
+
+def json_from_text(text: str, *, file: str) -> Any:
+    """Parse JSON; a broken or truncated file fails naming the line (as the row)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TwinDataError(
+            f"is not valid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}); "
+            "the download may be truncated",
+            file=file,
+            row=exc.lineno,
+            hint="download it again",
+        ) from exc
+
+
+def csv_from_text(text: str, *, file: str, **options: Any) -> pd.DataFrame:
+    """Read CSV text separated by ``;`` or ``,`` (whichever the header uses more); a malformed
+    row fails naming its line."""
+    first = text.split("\n", 1)[0]
+    sep = ";" if first.count(";") > first.count(",") else ","
+    if sep == ";" and options.pop("decimal_comma_with_semicolon", False):
+        options["decimal"] = ","
+    options.pop("decimal_comma_with_semicolon", None)
+    try:
+        return pd.read_csv(io.StringIO(text), sep=sep, **options)
+    except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        raise TwinDataError(
+            f"is not a well-formed CSV ({str(exc).strip()[:160]})",
+            file=file,
+            row=int(match.group(1)) if match else None,
+            hint="the file may be truncated or not what its name says; download it again",
+        ) from exc
 
 
 def first_bad_row(mask: np.ndarray | pd.Series) -> int:

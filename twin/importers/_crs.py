@@ -71,7 +71,7 @@ def frame_in_rd(
     present = geoms[~(geoms.isna() | geoms.is_empty)]
     bounds = present.total_bounds if len(present) else np.array([np.nan] * 4)
     have_bounds = bool(np.isfinite(bounds).all())
-    hint = "pass the right CRS with --crs EPSG:xxxx (e.g. EPSG:28992 for RD New)"
+    hint = _HINT
     if assume:
         try:
             declared: pyproj.CRS | None = pyproj.CRS.from_user_input(assume)
@@ -99,13 +99,8 @@ def frame_in_rd(
     horizontal = _horizontal(declared)
     if horizontal.equals(_RD):
         if have_bounds and not _inside(bounds, RD_BOUNDS):
-            raise TwinDataError(
-                f"is {how}, but its coordinates ({_fmt(bounds)}) are not RD New coordinates "
-                "in the Netherlands" + _looks_like(bounds),
-                file=file,
-                layer=layer,
-                field="geometry",
-                hint=hint,
+            raise _mismatch(
+                how, bounds, "are not RD New coordinates in the Netherlands", file, layer
             )
         out = frame if declared.equals(_RD) else frame.set_crs(RD_CRS, allow_override=True)
         return out, "" if declared.equals(_RD) else f"{how}; horizontal part RD New kept"
@@ -121,15 +116,26 @@ def frame_in_rd(
     if have_bounds:
         new = out.geometry[~(out.geometry.isna() | out.geometry.is_empty)].total_bounds
         if not (np.isfinite(new).all() and _inside(new, RD_BOUNDS)):
-            raise TwinDataError(
-                f"is {how}, but its coordinates ({_fmt(bounds)}) do not lie in the "
-                "Netherlands when read that way" + _looks_like(bounds),
-                file=file,
-                layer=layer,
-                field="geometry",
-                hint=hint,
+            raise _mismatch(
+                how, bounds, "do not lie in the Netherlands when read that way", file, layer
             )
     return out, f"{how}; reprojected to RD New (EPSG:28992)"
+
+
+_HINT = "pass the right CRS with --crs EPSG:xxxx (e.g. EPSG:28992 for RD New)"
+
+
+def _mismatch(
+    how: str, bounds: np.ndarray, problem: str, file: str, layer: str | None
+) -> TwinDataError:
+    """The error for a declared CRS that the coordinates contradict."""
+    return TwinDataError(
+        f"is {how}, but its coordinates ({_fmt(bounds)}) {problem}{_looks_like(bounds)}",
+        file=file,
+        layer=layer,
+        field="geometry",
+        hint=_HINT,
+    )
 
 
 def _fmt(bounds: np.ndarray) -> str:

@@ -8,9 +8,6 @@ importers match on the base. Dimension keys are padded with trailing spaces (``"
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import re
 from pathlib import Path
@@ -18,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from twin.errors import TwinDataError
+from twin.importers._common import csv_from_text, json_from_text
 
 __all__ = ["StatlineTable", "base_name", "read_statline", "table_id_of"]
 
@@ -65,16 +63,7 @@ class StatlineTable:
 
 
 def _from_json(text: str, file: str) -> tuple[pd.DataFrame, str | None]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise TwinDataError(
-            f"is not valid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}); "
-            "the download may be truncated",
-            file=file,
-            row=exc.lineno,
-            hint="download it again",
-        ) from exc
+    data = json_from_text(text, file=file)
     meta = ""
     if isinstance(data, dict):
         meta = str(data.get("odata.metadata") or data.get("@odata.context") or "")
@@ -93,28 +82,7 @@ def _from_json(text: str, file: str) -> tuple[pd.DataFrame, str | None]:
 
 
 def _from_csv(text: str, file: str) -> pd.DataFrame:
-    head = text[:4096]
-    first = head.splitlines()[0] if head else ""
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            quotechar='"',
-            skipinitialspace=False,
-        )
-    except pd.errors.ParserError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        raise TwinDataError(
-            f"is not a well-formed CSV ({str(exc).strip()})",
-            file=file,
-            row=int(match.group(1)) if match else None,
-            hint="the file may be truncated or not a StatLine CSV; download it again",
-        ) from exc
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise TwinDataError(f"cannot be read as CSV ({exc})", file=file) from exc
+    frame = csv_from_text(text, file=file, dtype=str, keep_default_na=False, quotechar='"')
     return frame.astype("string")
 
 

@@ -15,7 +15,6 @@ cells, one band per variable, NaN outside the municipality): see ``docs/import.m
 
 from __future__ import annotations
 
-import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ import pandas as pd
 import shapely
 
 from twin.errors import TwinDataError
-from twin.importers._common import layer_names, read_layer, require_columns
+from twin.importers._common import csv_from_text, layer_names, read_layer, require_columns
 from twin.importers._crs import frame_in_rd
 
 __all__ = [
@@ -65,23 +64,13 @@ class LiveabilityImport:
 
 def scores_from_csv_text(text: str, *, file: str) -> pd.DataFrame:
     """A Leefbaarometer scores CSV (``,`` or ``;`` separated, ``.`` or ``,`` decimals)."""
-    first = text.split("\n", 1)[0]
-    sep = ";" if first.count(";") > first.count(",") else ","
-    decimal = "," if sep == ";" else "."
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            decimal=decimal,
-            low_memory=False,
-            dtype={k: str for k in ("grid_id", *_BUURT_KEYS)},
-        )
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise TwinDataError(
-            f"is not a well-formed CSV ({str(exc).strip()[:160]})",
-            file=file,
-            hint="the file may be truncated; download it again",
-        ) from exc
+    frame = csv_from_text(
+        text,
+        file=file,
+        decimal_comma_with_semicolon=True,
+        low_memory=False,
+        dtype={k: str for k in ("grid_id", *_BUURT_KEYS)},
+    )
     frame.columns = [str(c).strip() for c in frame.columns]
     require_columns(
         frame,

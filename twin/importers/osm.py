@@ -9,7 +9,6 @@ Street lamps are nodes with ``highway=street_lamp``.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,7 @@ import shapely
 
 from twin.constants import WGS84_CRS
 from twin.errors import TwinDataError
-from twin.importers._common import read_layer
+from twin.importers._common import json_from_text, read_layer
 from twin.importers._crs import frame_in_rd
 
 __all__ = [
@@ -189,15 +188,7 @@ def _read(path: Path) -> tuple[gpd.GeoDataFrame, str]:
     with open(path, "rb") as fh:
         head = fh.read(4096)
     if b'"elements"' in head and b'"FeatureCollection"' not in head:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise TwinDataError(
-                f"is not valid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}); "
-                "the download may be truncated",
-                file=file,
-                row=exc.lineno,
-            ) from exc
+        data = json_from_text(path.read_text(encoding="utf-8"), file=file)
         stamp = str((data.get("osm3s") or {}).get("timestamp_osm_base") or "")
         return frame_from_overpass(data, file=file), stamp[:10]
     return read_layer(path), ""

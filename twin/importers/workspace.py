@@ -42,7 +42,7 @@ from twin.importers.osm import streets_from_osm
 from twin.importers.politie import crime_counts_from_politie
 from twin.importers.sources import layer_manifest
 from twin.model import Twin
-from twin.store import read_twin, write_twin
+from twin.store import _swap, read_twin, write_twin
 
 __all__ = ["IMPORT_KINDS", "ImportReport", "import_files", "import_many", "read_parts"]
 
@@ -259,21 +259,6 @@ def _existing(into: Path) -> tuple[dict[str, Part], Twin | None]:
     )
 
 
-def _replace_dir(new: Path, target: Path) -> None:
-    """Put ``new`` where ``target`` is, with two renames; the old copy is removed last."""
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-        try:
-            os.replace(new, target)
-        except BaseException:
-            os.replace(old, target)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(new, target)
-
-
 def _publish(into: Path, assembly: Assembly, parts: dict[str, Part], base: Twin | None) -> None:
     into.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{into.name}.import-", dir=into.parent))
@@ -309,7 +294,7 @@ def _publish(into: Path, assembly: Assembly, parts: dict[str, Part], base: Twin 
                 shutil.copytree(kept, staging / SOURCES_DIR / "base")
             else:
                 write_twin(base, staging / SOURCES_DIR / "base")
-        _replace_dir(staging, into)
+        _swap(staging, into)  # the same two-rename swap write_twin uses
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
