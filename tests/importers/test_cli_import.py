@@ -75,3 +75,12 @@ def test_import_help_lists_the_kinds():
                  "leefbaarometer"):  # fmt: skip
         assert f"  {kind}" in result.stdout
     assert run("import", "shapefile", "x", "--into", "y").returncode == 2
+
+
+def test_a_file_of_another_kind_is_named_with_the_missing_field(fx, tmp_path, capsys):
+    target = str(tmp_path / "t")
+    code = main(["import", "politie", str(fx / "kerncijfers_85618NED.json"), "--into", target])
+    assert code == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "kerncijfers_85618NED.json, field 'SoortMisdrijf': is missing" in err
+    assert "a 47018NED/47022NED table has SoortMisdrijf, WijkenEnBuurten, Perioden" in err

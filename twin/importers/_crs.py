@@ -74,7 +74,7 @@ def frame_in_rd(
     hint = _HINT
     if assume:
         try:
-            declared: pyproj.CRS | None = pyproj.CRS.from_user_input(assume)
+            declared = pyproj.CRS.from_user_input(assume)
         except pyproj.exceptions.CRSError as exc:
             raise TwinDataError(f"--crs {assume!r} is not a CRS pyproj knows", file=file) from exc
         frame = frame.set_crs(declared, allow_override=True)
@@ -96,6 +96,7 @@ def frame_in_rd(
     else:
         declared = pyproj.CRS.from_user_input(frame.crs)
         how = f"declared as {_describe(declared)}"
+    assert declared is not None
     horizontal = _horizontal(declared)
     if horizontal.equals(_RD):
         if have_bounds and not _inside(bounds, RD_BOUNDS):

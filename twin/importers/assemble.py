@@ -241,7 +241,7 @@ def _streets(
 ) -> gpd.GeoDataFrame:
     geoms = _lines_only(shapely.intersection(raw.geometry.to_numpy(), outline))
     inside = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    inside &= shapely.length(np.where(inside, geoms, None)) > 0.01
+    inside &= np.nan_to_num(shapely.length(geoms), nan=0.0) > 0.01
     clipped = int((inside & ~shapely.equals(geoms, raw.geometry.to_numpy())).sum())
     if (~inside).any() or clipped:
         notes.append(

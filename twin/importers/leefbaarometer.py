@@ -16,6 +16,7 @@ cells, one band per variable, NaN outside the municipality): see ``docs/import.m
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,7 +152,7 @@ def grid_cells(grid: gpd.GeoDataFrame, *, file: str, layer: str | None) -> pd.Da
 
 
 def liveability_from_leefbaarometer(
-    paths: list[str | os.PathLike[str]],
+    paths: Sequence[str | os.PathLike[str]],
     *,
     municipality: str | None = None,
     extent: tuple[float, float, float, float] | None = None,

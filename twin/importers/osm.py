@@ -10,6 +10,7 @@ Street lamps are nodes with ``highway=street_lamp``.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -194,7 +195,9 @@ def _read(path: Path) -> tuple[gpd.GeoDataFrame, str]:
     return read_layer(path), ""
 
 
-def streets_from_osm(paths: list[str | os.PathLike[str]], *, crs: str | None = None) -> OsmImport:
+def streets_from_osm(
+    paths: Sequence[str | os.PathLike[str]], *, crs: str | None = None
+) -> OsmImport:
     """Street segments (``id``, ``highway``, ``name``) and lamps (``id``, ``tagged_height``).
 
     Files may hold roads, lamps or both; ways found in two files are kept once.

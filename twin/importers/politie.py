@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -206,7 +207,7 @@ def _months_to_years(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[int]]:
 
 
 def crime_counts_from_politie(
-    paths: list[str | os.PathLike[str]], *, municipality: str | None = None
+    paths: Sequence[str | os.PathLike[str]], *, municipality: str | None = None
 ) -> CrimeImport:
     """Crime counts from 47018NED / 47022NED files (OData JSON or CSV).
 
