@@ -15,36 +15,46 @@ Public API:
   :func:`streets_from_osm`, :func:`bag_units_from_pand`;
 - :func:`liveability_grid` — the Leefbaarometer 100 m grid of an imported twin (xarray);
 - :data:`IMPORT_KINDS`, :data:`SOURCES` — what can be imported and its provenance.
+
+The readers load on first use, so that ``socialtwin --help`` and the other commands do not pay
+for GDAL and rasterio.
 """
 
 from __future__ import annotations
 
-from twin.importers.bag import bag_units_from_pand
-from twin.importers.bag3d import buildings_from_3dbag
-from twin.importers.cbs_areas import areas_from_wijkbuurtkaart
-from twin.importers.fetch import FetchReport, fetch_municipality
-from twin.importers.grid import liveability_grid
-from twin.importers.kerncijfers import indicators_from_kerncijfers
-from twin.importers.leefbaarometer import liveability_from_leefbaarometer
-from twin.importers.osm import streets_from_osm
-from twin.importers.politie import crime_counts_from_politie
-from twin.importers.sources import SOURCES
-from twin.importers.workspace import IMPORT_KINDS, ImportReport, import_files, import_many
+import importlib
+from typing import Any
 
-__all__ = [
-    "IMPORT_KINDS",
-    "SOURCES",
-    "FetchReport",
-    "ImportReport",
-    "areas_from_wijkbuurtkaart",
-    "bag_units_from_pand",
-    "buildings_from_3dbag",
-    "crime_counts_from_politie",
-    "fetch_municipality",
-    "import_files",
-    "import_many",
-    "indicators_from_kerncijfers",
-    "liveability_from_leefbaarometer",
-    "liveability_grid",
-    "streets_from_osm",
-]
+from twin.importers.kinds import IMPORT_KINDS
+
+#: Public name → the module that defines it (loaded on first use).
+_EXPORTS = {
+    "SOURCES": "twin.importers.sources",
+    "FetchReport": "twin.importers.fetch",
+    "ImportReport": "twin.importers.workspace",
+    "areas_from_wijkbuurtkaart": "twin.importers.cbs_areas",
+    "bag_units_from_pand": "twin.importers.bag",
+    "buildings_from_3dbag": "twin.importers.bag3d",
+    "crime_counts_from_politie": "twin.importers.politie",
+    "fetch_municipality": "twin.importers.fetch",
+    "import_files": "twin.importers.workspace",
+    "import_many": "twin.importers.workspace",
+    "indicators_from_kerncijfers": "twin.importers.kerncijfers",
+    "liveability_from_leefbaarometer": "twin.importers.leefbaarometer",
+    "liveability_grid": "twin.importers.grid",
+    "streets_from_osm": "twin.importers.osm",
+}
+
+__all__ = ["IMPORT_KINDS", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'twin.importers' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -37,6 +37,7 @@ from twin.importers.bag3d import buildings_from_3dbag
 from twin.importers.cbs_areas import areas_from_wijkbuurtkaart
 from twin.importers.grid import rasters_from_grid, write_rasters
 from twin.importers.kerncijfers import indicators_from_kerncijfers
+from twin.importers.kinds import IMPORT_KINDS
 from twin.importers.leefbaarometer import liveability_from_leefbaarometer
 from twin.importers.osm import streets_from_osm
 from twin.importers.politie import crime_counts_from_politie
@@ -46,19 +47,6 @@ from twin.store import _swap, read_twin, write_twin
 
 __all__ = ["IMPORT_KINDS", "ImportReport", "import_files", "import_many", "read_parts"]
 
-#: Kinds of source ``socialtwin import`` understands, with the files each takes.
-IMPORT_KINDS: dict[str, str] = {
-    "wijkbuurtkaart": "CBS Wijk- en Buurtkaart GeoPackage (layers gemeenten, wijken, buurten)",
-    "3dbag": "3DBAG buildings: GeoPackage tiles (pand + lod12_2d/lod13_2d/lod22_2d) or "
-    "CityJSONSeq (.city.jsonl)",
-    "osm": "OpenStreetMap roads and street lamps: GeoJSON or Overpass JSON",
-    "bag": "BAG pand use and units (PDOK bag:pand: identificatie, gebruiksdoel, "
-    "aantal_verblijfsobjecten) as GeoJSON or GeoPackage",
-    "kerncijfers": "CBS Kerncijfers wijken en buurten: StatLine OData JSON or CSV, one per year",
-    "politie": "Registered crime, Politie/CBS 47018NED (yearly) or 47022NED (monthly): OData "
-    "JSON or CSV",
-    "leefbaarometer": "Leefbaarometer 3.0: buurt scores CSV, grid scores CSV + grid GeoPackage",
-}
 SOURCES_DIR = "sources"
 PART_FILE = "part.json"
 #: Kinds whose re-import merges indicator tables instead of replacing the part.

@@ -6,9 +6,12 @@ import argparse
 import re
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from twin.importers import IMPORT_KINDS, ImportReport, fetch_municipality, import_files
+from twin.importers.kinds import IMPORT_KINDS
+
+if TYPE_CHECKING:
+    from twin.importers.workspace import ImportReport
 
 _GM = re.compile(r"^GM\d{4}$")
 
@@ -118,6 +121,8 @@ def _report(report: ImportReport) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from twin.importers import import_files
+
     report = import_files(
         args.kind,
         args.files,
@@ -136,6 +141,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         from viewer.cli import CommandError
 
         raise CommandError(f"{args.municipality!r} is not a CBS municipality code like GM0917")
+    from twin.importers import fetch_municipality
+
     result = fetch_municipality(
         code,
         args.into,
