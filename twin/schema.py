@@ -20,6 +20,9 @@ BUILDING_USES = (
     "industrial",
     "community",
     "garage",
+    # Imports only: BAG registers no use for the building (no BAG data, or a pand without
+    # units). Never guessed; shown as "unknown".
+    "unknown",
 )
 
 #: Land-use classes of the ground layer, drawn instead of a basemap.

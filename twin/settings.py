@@ -58,6 +58,50 @@ class Settings:
         "SOCIALTWIN_AUTHOR",
         "Name recorded as the author of CPTED assessments; empty means the login name.",
     )
+    fetch_cache: str = _opt(
+        "",
+        "SOCIALTWIN_FETCH_CACHE",
+        "Folder for `socialtwin fetch` downloads; empty means <home>/cache/fetch.",
+    )
+    fetch_delay: float = _opt(
+        1.0, "SOCIALTWIN_FETCH_DELAY", "Seconds between two requests to the same host (fetch)."
+    )
+    fetch_retries: int = _opt(
+        5, "SOCIALTWIN_FETCH_RETRIES", "Retries of a failed or interrupted download (fetch)."
+    )
+    fetch_timeout: float = _opt(
+        120.0, "SOCIALTWIN_FETCH_TIMEOUT", "Seconds to wait for a server before retrying (fetch)."
+    )
+    pdok_url: str = _opt(
+        "https://service.pdok.nl",
+        "SOCIALTWIN_PDOK_URL",
+        "PDOK services: CBS Wijk- en Buurtkaart WFS and BAG WFS (fetch).",
+    )
+    bag3d_wfs_url: str = _opt(
+        "https://data.3dbag.nl/api/BAG3D/wfs",
+        "SOCIALTWIN_3DBAG_WFS_URL",
+        "3DBAG WFS whose tiles layer lists the GeoPackage tiles to download (fetch).",
+    )
+    cbs_odata_url: str = _opt(
+        "https://opendata.cbs.nl/ODataApi/odata",
+        "SOCIALTWIN_CBS_ODATA_URL",
+        "CBS StatLine OData for Kerncijfers wijken en buurten (fetch).",
+    )
+    politie_odata_url: str = _opt(
+        "https://dataderden.cbs.nl/ODataApi/odata",
+        "SOCIALTWIN_POLITIE_ODATA_URL",
+        "OData for the Politie tables 47018NED and 47022NED (fetch).",
+    )
+    leefbaarometer_url: str = _opt(
+        "https://www.leefbaarometer.nl/resources",
+        "SOCIALTWIN_LEEFBAAROMETER_URL",
+        "Folder of the Leefbaarometer open-data zip files (fetch).",
+    )
+    overpass_url: str = _opt(
+        "https://overpass-api.de/api/interpreter",
+        "SOCIALTWIN_OVERPASS_URL",
+        "Overpass API for OpenStreetMap roads and street lamps (fetch).",
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

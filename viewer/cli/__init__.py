@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "viewer.cli.twin_commands",
     "viewer.cli.scenario",
     "viewer.cli.assessments",
+    "viewer.cli.importing",
 )
 
 
