@@ -8,6 +8,7 @@ them as a long table (area, indicator, year, value) next to ``manifest.json``.
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,7 @@ _POLITIE = dict(
 
 #: Definitions of the indicators the twin knows by name (CBS and modelled ones). Importers and
 #: the demo use them; a twin may hold others, described in its own manifest.
-STANDARD_INDICATORS: dict[str, dict[str, object]] = {
+STANDARD_INDICATORS: dict[str, dict[str, Any]] = {
     "inhabitants": dict(
         _CBS,
         unit="inwoners",

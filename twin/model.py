@@ -124,7 +124,7 @@ class Twin:
                 ).to_numpy()
                 h.update(values.tobytes())
                 h.update(frame.geometry.to_wkb().to_numpy().astype(bytes).tobytes())
-        h.update(repr(sorted(self.indicators.data_vars)).encode())
+        h.update(repr(sorted(str(n) for n in self.indicators.data_vars)).encode())
         h.update(self.indicators.to_array().to_numpy().tobytes())
         return h.hexdigest()
 

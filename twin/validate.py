@@ -70,7 +70,9 @@ def _check_column(frame: gpd.GeoDataFrame, col: Column, layer: str, file: str | 
             (col.min, arr < (col.min or 0), "below the minimum"),
             (col.max, arr > (col.max or 0), "above the maximum"),
         ):
-            bad = np.flatnonzero(too_far | ~np.isfinite(arr)) if bound is not None else []
+            if bound is None:
+                continue
+            bad = np.flatnonzero(too_far | ~np.isfinite(arr))
             if len(bad):
                 fail(
                     f"value {arr[bad[0]]!r} is {word} {bound:g} or not finite",

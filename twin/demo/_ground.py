@@ -54,13 +54,18 @@ def ground(
     for x in np.arange(minx, maxx, size):
         for y in np.arange(miny, maxy, size):
             cells.append(shapely.box(x, y, x + size, y + size))
-    cells = np.array(cells, dtype=object)
+    cell_array = np.array(cells, dtype=object)
     phase = rng.uniform(0, 2 * np.pi, 2)
-    cx, cy = shapely.get_x(shapely.centroid(cells)), shapely.get_y(shapely.centroid(cells))
-    field = (
-        np.sin(cx / 1300 + phase[0]) + np.cos(cy / 900 + phase[1]) + rng.normal(0, 0.4, len(cells))
+    cx, cy = (
+        shapely.get_x(shapely.centroid(cell_array)),
+        shapely.get_y(shapely.centroid(cell_array)),
     )
-    forest_cells = shapely.union_all(cells[field > 0.3])
+    field = (
+        np.sin(cx / 1300 + phase[0])
+        + np.cos(cy / 900 + phase[1])
+        + rng.normal(0, 0.4, len(cell_array))
+    )
+    forest_cells = shapely.union_all(cell_array[field > 0.3])
     rows.append(("forest", shapely.intersection(outer, forest_cells)))
     rows.append(("farmland", shapely.difference(outer, forest_cells)))
     # water: the Geleenbeek in the valley (open only outside built land) and ponds in parks

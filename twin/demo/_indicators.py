@@ -8,6 +8,8 @@ housing value. Wijk and gemeente values are inhabitant-weighted means of their b
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -16,7 +18,7 @@ from twin.manifest import IndicatorManifest
 
 YEARS = (2016, 2017, 2018, 2019, 2020)
 
-_SYN = dict(
+_SYN: dict[str, Any] = dict(
     source="Synthetic (modelled for the demo from the real CBS figures; not measured)",
     licence="CC0 1.0",
     purpose="demonstrate indicators the open data lacks at buurt level",
@@ -25,7 +27,7 @@ _SYN = dict(
     url="",
 )
 
-MODELLED: dict[str, dict[str, object]] = {
+MODELLED: dict[str, dict[str, Any]] = {
     "perceived_unsafety_pct": dict(
         _SYN,
         unit="% inwoners",
@@ -169,9 +171,12 @@ def indicator_table(
             return np.full(len(codes), np.nan)
         return sub.reindex(codes).ffill(axis=1).iloc[:, -1].to_numpy(dtype=float)
 
-    crime = sum(
-        _row_mean(wide[n].reindex(codes).to_numpy(dtype=float))
-        for n in ("crime_burglary_per1000", "crime_vandalism_per1000", "crime_violence_per1000")
+    crime = np.sum(
+        [
+            _row_mean(wide[n].reindex(codes).to_numpy(dtype=float))
+            for n in ("crime_burglary_per1000", "crime_vandalism_per1000", "crime_violence_per1000")
+        ],
+        axis=0,
     )
     dw = buildings.groupby("buurt")["dwellings"].sum().reindex(codes).fillna(0).to_numpy()
     vac_dw = (

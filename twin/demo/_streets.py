@@ -47,7 +47,7 @@ def _grid_lines(poly, theta, long_gap, short_gap, rng, alleys: bool):
     c = poly.centroid
     local = shapely.affinity.rotate(poly, -theta, origin=c, use_radians=False)
     minx, miny, maxx, maxy = local.bounds
-    out = []
+    out: list[tuple[LineString, str, tuple[str, int] | None]] = []
     ox, oy = rng.uniform(0, long_gap), rng.uniform(0, short_gap)
     # streets along x, spaced short_gap apart in y (long blocks)
     ys = np.arange(miny + oy, maxy, short_gap)
@@ -157,10 +157,10 @@ def street_network(plans, outline, rng: np.random.Generator) -> gpd.GeoDataFrame
     for plan in plans:
         poly = plan.polygon
         if plan.character == "rural":
-            a = np.array(poly.representative_point().coords[0])
+            start = np.array(poly.representative_point().coords[0])
             angle = rng.uniform(0, np.pi)
             d = np.array([np.cos(angle), np.sin(angle)]) * 3000
-            for part in shapely.get_parts(LineString([a - d, a + d]).intersection(poly)):
+            for part in shapely.get_parts(LineString([start - d, start + d]).intersection(poly)):
                 if part.geom_type == "LineString" and part.length > 50:
                     lines.append((part, "unclassified", namer.local()))
         else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -36,7 +37,7 @@ DEMO_SEED = 917
 #: Date stamped into the demo's manifest (fixed, so rebuilding gives identical bytes).
 DEMO_DATE = "2026-11-28"
 
-_SYNTH = dict(
+_SYNTH: dict[str, Any] = dict(
     licence="CC0 1.0 (generated)",
     purpose="show the twin working offline on a realistic Heerlen-sized city",
     legal_basis="no personal data; generated",
