@@ -123,7 +123,8 @@ def failure_kind(exc: BaseException) -> str:
         return "timeout"
     if isinstance(exc, anthropic.APIConnectionError):
         return "connection"
-    if isinstance(exc, ValueError | KeyError | TypeError | RuntimeError | AttributeError):
+    malformed = (ValueError, KeyError, TypeError, RuntimeError, AttributeError, AssertionError)
+    if isinstance(exc, malformed):
         return "malformed"
     if isinstance(exc, anthropic.APIResponseValidationError):
         return "malformed"
@@ -196,7 +197,28 @@ def stream_claude(
     Returns (as the generator's value) the :class:`ClaudeResult`; raises
     :class:`ClaudeFailure` on any failure.
     """
-    client = client if client is not None else _client(settings)
+    own = client is None
+    client = _client(settings) if own else client
+    try:
+        return (
+            yield from _loop(settings, ctx, question, area, scenario, pool, calls, labels, client)
+        )
+    finally:
+        if own:
+            client.close()
+
+
+def _loop(
+    settings: Settings,
+    ctx: ToolContext,
+    question: str,
+    area: str | None,
+    scenario: str | None,
+    pool: FactPool,
+    calls: list[ToolCall],
+    labels: dict[str, str],
+    client: Any,
+) -> Generator[Event, None, ClaudeResult]:
     context = twin_context(ctx)
     pool.add(context)
     system = [

@@ -93,7 +93,8 @@ def explain_what_helps(w: Writer) -> None:
         results.append(w.call("evidence_for_intervention", intervention=intervention))
     else:
         outcomes = list(dict.fromkeys(o for o, _ in _outcomes(w)))[:2]
-        for outcome in outcomes or [None]:
+        targets: list[str | None] = [*outcomes] if outcomes else [None]
+        for outcome in targets:
             res = w.call("evidence_for_intervention", outcome=outcome)
             if res is not None and not res["entries"] and outcome:
                 res = w.call("evidence_for_intervention")
@@ -254,8 +255,8 @@ def explain_scenario(w: Writer) -> None:
             w.add(w.p("scenario_none_saved"))
             return
         else:
-            names = [f"„{s.get('name')}” ({s.get('id')})" for s in items]
-            w.add(w.p("scenario_which", items=join_items(names, w.lang)))
+            saved = [f"„{s.get('name')}” ({s.get('id')})" for s in items]
+            w.add(w.p("scenario_which", items=join_items(saved, w.lang)))
             return
     res = w.call("read_scenario", scenario=sid)
     if res is None:

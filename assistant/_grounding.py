@@ -6,21 +6,23 @@ conversation gives it, within the rounding the answer shows (``12`` for 12.34; `
 flagged, and :func:`marked_text` marks it so it is never read as fact.
 
 Statuses, best first: ``exact``, ``rounded``, ``converted`` (unit change), ``approximate``
-("about 46,000"), ``quoted`` (inside quotation marks: reported, not claimed — numbers in
-untrusted free text never ground anything), then the failures ``unit_mismatch`` (right digits,
+("about 46,000"), ``quoted`` (inside a quotation taken word for word from untrusted free text
+in the results: reported, not claimed — such text never grounds a number outside a quotation),
+then the failures ``unit_mismatch`` (right digits,
 wrong unit: 4.6 % for 4.6 per 1000) and ``unmatched`` (invented).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from assistant._numbers import TextNumber, numbers_in_text, unit_kind
+from assistant._numbers import TextNumber, canonical_quote, numbers_in_text, unit_kind
 
 __all__ = [
     "UNTRUSTED_KEY",
@@ -113,6 +115,7 @@ class FactPool:
 
     values: list[float] = field(default_factory=list)
     units: list[str] = field(default_factory=list)
+    quotes: list[str] = field(default_factory=list)
     _arrays: tuple[np.ndarray, np.ndarray] | None = None
 
     @classmethod
@@ -125,9 +128,17 @@ class FactPool:
     def add(self, result: Any) -> None:
         """Add every number in a JSON-like tool result (numbers inside strings too)."""
         for value, unit in _walk(result, ""):
-            self.values.append(abs(value))
+            if unit == _QUOTE_UNIT:
+                self.quotes.append(canonical_quote(str(value)))
+                continue
+            self.values.append(abs(float(value)))
             self.units.append(unit)
         self._arrays = None
+
+    def has_quote(self, quote: str) -> bool:
+        """True when ``quote`` is taken word for word from untrusted text in the results."""
+        wanted = canonical_quote(quote).strip(" .…")
+        return bool(wanted) and any(wanted in q for q in self.quotes)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -140,7 +151,12 @@ class FactPool:
         return self._arrays
 
 
-def _walk(node: Any, unit: str) -> Iterator[tuple[float, str]]:
+_QUOTE_UNIT = "\x00quote"
+#: Keys such as ``pct_low_income``, ``vacancy_pct``, ``effect_pct_median`` hold percentages.
+_PCT_KEY = re.compile(r"(?:^|_)pct(?:_|$)")
+
+
+def _walk(node: Any, unit: str) -> Iterator[tuple[Any, str]]:
     if isinstance(node, bool) or node is None:
         return
     if isinstance(node, int | float):
@@ -154,10 +170,14 @@ def _walk(node: Any, unit: str) -> Iterator[tuple[float, str]]:
         return
     if isinstance(node, dict):
         here = unit_kind(node["unit"]) if isinstance(node.get("unit"), str) else unit
+        hidden = node.get("suppressed") is True
         for key, value in node.items():
             if key == UNTRUSTED_KEY:
+                yield value, _QUOTE_UNIT  # untrusted text grounds quotations, never numbers
                 continue
-            kind = "pct" if isinstance(key, str) and key.endswith("_pct") else here
+            if hidden and key == "display":
+                continue  # "<5" of a hidden value is not a value
+            kind = "pct" if isinstance(key, str) and _PCT_KEY.search(key) else here
             yield from _walk(value, kind)
         return
     if isinstance(node, list | tuple):
@@ -183,8 +203,9 @@ def _check_number(number: TextNumber, pool: FactPool) -> NumberCheck:
         tol = _tolerance(a, decimals, number.approximate)
         if not len(vals):
             break
-        same = (units == 0) | (units == _UNITS.index(u)) if u else np.ones(len(vals), bool)
-        other = ~same
+        # a number with a unit needs a fact with that unit: a count of 0 does not ground "0 %"
+        same = (units == _UNITS.index(u)) if u else np.ones(len(vals), bool)
+        other = ~same & (units != 0)
         candidates: list[tuple[str, np.ndarray, np.ndarray]] = [
             ("direct", vals, same),
             ("mismatch", vals, other),
@@ -214,7 +235,7 @@ def _check_number(number: TextNumber, pool: FactPool) -> NumberCheck:
             if _RANK[status] < _RANK[best[0]]:
                 best = (status, float(vals[i]), value)
     status, matched, value = best
-    if number.quoted and status in FAILED:
+    if number.quote and pool.has_quote(number.quote):
         status, matched = "quoted", None
     return NumberCheck(number.text, number.start, number.end, value, u, status, matched)
 
@@ -273,7 +294,8 @@ class StreamMarker:
         while cut > 0 and not self._pending[cut - 1].isspace():
             cut -= 1
         for number in numbers_in_text(self._pending, self.lang):
-            if number.end + self._LOOKAHEAD > len(self._pending) and number.start < cut:
+            unsure = number.end > cut or number.end + self._LOOKAHEAD > len(self._pending)
+            if number.start < cut and unsure:
                 cut = number.start
                 while cut > 0 and not self._pending[cut - 1].isspace():
                     cut -= 1

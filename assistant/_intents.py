@@ -81,7 +81,13 @@ def _compiled() -> dict[str, Any]:
 
     return {
         "intents": [
-            (i["name"], comp(i["patterns"]), i.get("bonus", {}), i.get("needs", []))
+            (
+                i["name"],
+                comp(i["patterns"]),
+                comp(i.get("strong", [])),
+                i.get("bonus", {}),
+                i.get("needs", []),
+            )
             for i in cat["intent"]
         ],
         "measures": [(m["key"], comp(m["patterns"])) for m in cat["measure"]],
@@ -159,10 +165,16 @@ def read_question(
     """
     comp = _compiled()
     norm = normalise(text)
-    language = lang if lang in ("nl", "en") else _language(norm, default_lang)
     ctx = comp["context"]
     city = bool(_hits(norm, ctx["city"]))
-    named = [code for _, code in areas_in_text(text, norm, index)]
+    found = areas_in_text(text, norm, index)
+    named = [code for _, code in found]
+    words = norm
+    for code in set(named):  # "Op de Nobel" says nothing about the language of the question
+        for alias, c in index.aliases:
+            if c == code:
+                words = words.replace(alias, " ")
+    language = lang if lang in ("nl", "en") else _language(words, default_lang)
     if index.municipality in named:
         city = True
     areas = [c for c in dict.fromkeys(named) if c != index.municipality]
@@ -172,8 +184,8 @@ def read_question(
         areas = [index.municipality]
     measures = [k for k, pats in comp["measures"] if _hits(norm, pats)]
     found_interventions = []
-    for ident, words in interventions or []:
-        if any(normalise(w).strip() and normalise(w) in norm for w in words):
+    for ident, synonyms in interventions or []:
+        if any(normalise(w).strip() and normalise(w) in norm for w in synonyms):
             found_interventions.append(ident)
     if not found_interventions:
         found_interventions = [k for k, pats in comp["interventions"] if _hits(norm, pats)]
@@ -190,9 +202,10 @@ def read_question(
     }
     scores: dict[str, int] = {}
     matched: dict[str, list[str]] = {}
-    for name, patterns, bonus, needs in comp["intents"]:
-        hits = _hits(norm, patterns)
-        score = len(hits)
+    for name, patterns, strong, bonus, needs in comp["intents"]:
+        strong_hits = _hits(norm, strong)
+        hits = strong_hits + _hits(norm, patterns)
+        score = 2 * len(strong_hits) + len(hits) - len(strong_hits)
         if hits:
             score += sum(int(v) for k, v in bonus.items() if has.get(k))
         if any(not has.get(n) for n in needs):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["TextNumber", "numbers_in_text", "parse_number", "unit_kind"]
+__all__ = ["TextNumber", "canonical_quote", "numbers_in_text", "parse_number", "unit_kind"]
 
 #: Digits with separators; the look-arounds keep codes (BU0917…), "3D" and "2e" out ("2x" stays).
 _NUMBER = re.compile(r"(?<![\w.,])(\d(?:[\d.,]*\d)?)(?![^\Wx]|x\w)")
@@ -30,10 +30,12 @@ _APPROX = re.compile(
     re.IGNORECASE,
 )
 _CITATION = re.compile(r"\[\d{1,3}\]")
+#: "<5": a suppressed value shown as its threshold, not a number claimed.
+_SUPPRESSED = re.compile(r"<\s?\d+")
 _LIST_MARKER = re.compile(r"^[ \t]*\d{1,2}[.)][ \t]", re.MULTILINE)
 _URL = re.compile(r"https?://\S+")
 #: Quotation pairs whose content is reported speech, not a claim of the answer.
-_QUOTES = re.compile(r"“[^”\n]*”|„[^”“\n]*[”“]|\"[^\"\n]*\"|«[^»\n]*»|^>.*$", re.MULTILINE)
+_QUOTES = re.compile(r"“[^”\n]*”|„[^”“\n]*[”“]|\"[^\"\n]*\"|«[^»\n]*»")
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,8 @@ class TextNumber:
         ``"pct"``, ``"per1000"`` or ``""``.
     approximate : bool
         Preceded by a word like "about" or "ruim": coarser rounding is allowed.
-    quoted : bool
-        Inside quotation marks or a quoted line: reported, not claimed.
+    quote : str
+        The text of the quotation the number stands in ("" when not quoted).
     """
 
     text: str
@@ -62,7 +64,7 @@ class TextNumber:
     readings: tuple[tuple[float, int], ...]
     unit: str = ""
     approximate: bool = False
-    quoted: bool = False
+    quote: str = ""
 
 
 def unit_kind(unit: str) -> str:
@@ -126,8 +128,16 @@ def numbers_in_text(text: str, lang: str = "nl") -> list[TextNumber]:
     ['4,6 per 1000', '−21 %']
     """
     skip = _spans(_CITATION, text) + _spans(_URL, text) + _spans(_PER_1000_RE, text)
+    skip += _spans(_SUPPRESSED, text)
     skip += [(m.start(), m.end() - 1) for m in _LIST_MARKER.finditer(text)]
     quotes = _spans(_QUOTES, text)
+
+    def quote_at(pos: int) -> str:
+        for a, b in quotes:
+            if a <= pos < b:
+                return text[a + 1 : b - 1]
+        return ""
+
     found: list[TextNumber] = []
     for m in _NUMBER.finditer(text):
         start, end = m.span(1)
@@ -153,7 +163,20 @@ def numbers_in_text(text: str, lang: str = "nl") -> list[TextNumber]:
                 readings=readings,
                 unit=unit,
                 approximate=bool(_APPROX.search(text[max(0, start - 24) : start].rstrip())),
-                quoted=_inside(start, quotes),
+                quote=quote_at(start),
             )
         )
     return found
+
+
+_QUOTE_LIKE = str.maketrans({c: "'" for c in '“”„"«»‘’`'})
+
+
+def canonical_quote(text: str) -> str:
+    """Text reduced for comparing a quotation with its source: no escapes, one kind of quote
+    mark, single spaces, lower case.
+
+    >>> canonical_quote(r'Zie  \\[x\\] „hier”') == canonical_quote("zie [x] 'hier'")
+    True
+    """
+    return " ".join(text.replace("\\", "").translate(_QUOTE_LIKE).lower().split())

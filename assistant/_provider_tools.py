@@ -82,7 +82,8 @@ def summarise_assessments(ctx: ToolContext, area: str | None = None, street: str
     provider = ctx.providers.assessments
     assert provider is not None
     records = list(provider.assessments(area=code, street=name))
-    principles = []
+    principles: list[dict[str, Any]] = []
+    weak: list[str] = []
     for p in PRINCIPLES:
         scores = [r.get("scores", {}).get(p) for r in records]
         given = [float(s) for s in scores if isinstance(s, int | float)]
@@ -97,6 +98,8 @@ def summarise_assessments(ctx: ToolContext, area: str | None = None, street: str
                     "max": max(given),
                 }
             )
+            if float(np.mean(given)) <= WEAK_SCORE:
+                weak.append(p)
     notes = sorted(
         (r for r in records if str(r.get("notes") or "").strip()),
         key=lambda r: str(r.get("date", "")),
@@ -114,7 +117,7 @@ def summarise_assessments(ctx: ToolContext, area: str | None = None, street: str
         "principles": principles,
         "scale": "1–5",
         "weak_threshold": WEAK_SCORE,
-        "weak_points": [p["principle"] for p in principles if p["mean"] <= WEAK_SCORE],
+        "weak_points": weak,
         "measures": [{"intervention": m, "count": n} for m, n in measures.most_common()],
         "notes": [
             {
@@ -337,7 +340,11 @@ def read_scenario(ctx: ToolContext, scenario: str) -> dict:
     if summary is None:
         names = ", ".join(f"{s.get('name')} ({s.get('id')})" for s in provider.scenarios())
         raise ToolError(f"no scenario {scenario!r}; saved scenarios: {names or 'none'}")
-    return {**dict(summary), "interval_levels": [80, 95], "sources": _scenario_sources(summary)}
+    return {
+        **dict(summary),
+        "interval_levels": ["80 %", "95 %"],
+        "sources": _scenario_sources(summary),
+    }
 
 
 @tool(
@@ -381,7 +388,7 @@ def run_scenario(
     return {
         **dict(summary),
         "saved": False,
-        "interval_levels": [80, 95],
+        "interval_levels": ["80 %", "95 %"],
         "sources": _scenario_sources(summary),
     }
 

@@ -195,8 +195,7 @@ class FakeAnthropic:
     @property
     def url(self) -> str:
         assert self._server is not None, "start the fake server first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def queue(self, *replies: ReplyLike) -> None:
         with self._lock:
@@ -221,7 +220,8 @@ class FakeAnthropic:
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", "0"))
                 body = json.loads(self.rfile.read(length) or b"{}")
-                record = {"path": self.path, "headers": dict(self.headers), "body": body}
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                record = {"path": self.path, "headers": headers, "body": body}
                 reply, n = fake._next(record)
                 if reply.delay:
                     time.sleep(reply.delay)
@@ -637,7 +637,7 @@ def fake_providers(twin: Any, *, note: str | None = None) -> Any:
         twin.neighbourhoods.loc[twin.neighbourhoods["level"] == "gemeente", "code"].iloc[0]
     )
     first = buurten[0]
-    streets = twin.streets[twin.streets["buurt"] == first]
+    streets = twin.streets[(twin.streets["buurt"] == first) & twin.streets["name"].notna()]
     street = str(streets["name"].iloc[0]) if len(streets) else "Teststraat"
     wijk = str(twin.neighbourhoods.set_index("code").loc[first, "parent"])
     records = [
