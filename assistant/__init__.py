@@ -10,7 +10,8 @@ Public API:
 - :class:`Assistant` — ``ask(question)`` → :class:`Answer`; ``stream(question)`` →
   :class:`Event` s (text pieces, tool calls, notices, then the final answer). Offline by
   default; Claude only when ``external_ai`` is on and a key is set;
-- :func:`ask` — one answer from a default assistant;
+- :func:`ask` — one answer from a default assistant; :func:`explain_question` — the question
+  behind an "Explain" button (scenario result, neighbourhood, assessment);
 - :class:`Providers` and the protocols :class:`AssessmentProvider`,
   :class:`AnalyticsProvider`, :class:`ScenarioProvider`, :class:`EvidenceProvider` — how the
   engines plug in;
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 from assistant import _provider_tools, _twin_tools  # noqa: F401  (register the tools)
 from assistant._answer import Answer, Citation, Event, Usage
-from assistant._assistant import Assistant, ask
+from assistant._assistant import Assistant, ask, explain_question
 from assistant._audit import AuditLog
 from assistant._grounding import FactPool, Grounding, NumberCheck, check_grounding, marked_text
 from assistant._guards import Refusal, refusal_for
@@ -60,6 +61,7 @@ __all__ = [
     "Usage",
     "ask",
     "check_grounding",
+    "explain_question",
     "marked_text",
     "refusal_for",
     "run_tool",

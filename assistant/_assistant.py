@@ -9,21 +9,21 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from assistant._answer import Answer, Event, Usage, citations_from_calls
 from assistant._audit import AuditLog
 from assistant._catalogue import normalise, phrase
-from assistant._claude import ClaudeFailure, stream_claude
-from assistant._grounding import FactPool, check_grounding, marked_text
+from assistant._claude import ClaudeFailure, ClaudeRequest, stream_claude
+from assistant._grounding import FactPool, Grounding, check_grounding, marked_text
 from assistant._intents import Question, areas_in_text, read_question
 from assistant._offline import explain_offline
 from assistant.providers import Providers
 from assistant.tools import ToolCall, ToolContext
 from twin import Settings, Twin, get_settings, load_twin
 
-__all__ = ["Assistant", "ask"]
+__all__ = ["Assistant", "ask", "explain_question"]
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ class Assistant:
                 q,
                 text,
                 [],
-                FactPool(),
+                check_grounding(text, FactPool(), q.lang),
                 "guard",
                 labels,
                 area=area,
@@ -161,8 +161,9 @@ class Assistant:
         if self.claude_allowed and not offline:
             calls: list[ToolCall] = []
             pool = FactPool()
+            request = ClaudeRequest(ctx, question, area, scenario, pool, calls, labels)
             try:
-                result = yield from self._claude(ctx, question, area, scenario, pool, calls, labels)
+                result = yield from stream_claude(self.settings, request, self.client)
             except ClaudeFailure as failure:
                 log.warning("assistant falls back to offline: %s", failure)
                 notice = phrase(f"notice_{failure.kind}", q.lang)
@@ -175,7 +176,7 @@ class Assistant:
                     q,
                     result.text,
                     calls,
-                    pool,
+                    check_grounding(result.text, pool, q.lang),
                     "claude",
                     labels,
                     usage=result.usage,
@@ -197,7 +198,7 @@ class Assistant:
             q,
             draft.text,
             [*claude_calls, *draft.calls],
-            pool,
+            grounding,
             "offline",
             labels,
             usage=usage,
@@ -208,36 +209,12 @@ class Assistant:
             intent=draft.intent,
         )
 
-    def _claude(
-        self,
-        ctx: ToolContext,
-        question: str,
-        area: str | None,
-        scenario: str | None,
-        pool: FactPool,
-        calls: list[ToolCall],
-        labels: dict[str, str],
-    ) -> Generator[Event, None, Any]:
-        return (
-            yield from stream_claude(
-                self.settings,
-                ctx,
-                question,
-                area=area,
-                scenario=scenario,
-                pool=pool,
-                calls=calls,
-                labels=labels,
-                client=self.client,
-            )
-        )
-
     def _done(
         self,
         q: Question,
         text: str,
         calls: list[ToolCall],
-        pool: FactPool,
+        grounding: Grounding,
         backend: str,
         labels: dict[str, str],
         *,
@@ -250,7 +227,6 @@ class Assistant:
         claude: bool = False,
         intent: str = "",
     ) -> Event:
-        grounding = check_grounding(text, pool, q.lang)
         if claude and not grounding.ok:
             notice = " ".join(n for n in (notice, phrase("notice_ungrounded", q.lang)) if n)
         answer = Answer(
@@ -298,6 +274,17 @@ def _refusal(question: str, lang: str) -> dict[str, str] | None:
 
     refusal = refusal_for(question, lang)
     return refusal.to_dict() if refusal else None
+
+
+def explain_question(kind: str, lang: str = "nl") -> str:
+    """The question behind an "Explain" button: ``scenario``, ``area`` or ``assessment``.
+
+    Ask it with the thing in view: ``stream(explain_question("area"), area=code)``.
+
+    >>> explain_question("scenario", "en")[:29]
+    'Explain this scenario result:'
+    """
+    return phrase(f"explain_{kind}", lang)
 
 
 def ask(question: str, **kwargs: Any) -> Answer:

@@ -81,6 +81,8 @@ class AuditLog:
         con = sqlite3.connect(self.path, timeout=10)
         try:
             con.execute("PRAGMA foreign_keys=ON")
+            # WAL + NORMAL: a crash never corrupts the log; a power cut may lose the last rows
+            con.execute("PRAGMA synchronous=NORMAL")
             yield con
         finally:
             con.close()

@@ -23,7 +23,7 @@ from assistant._grounding import FactPool, StreamMarker
 from assistant.tools import ToolCall, ToolContext, declarations, result_text, run_tool
 from twin import Settings, indicator_names
 
-__all__ = ["ClaudeFailure", "ClaudeResult", "stream_claude", "twin_context"]
+__all__ = ["ClaudeFailure", "ClaudeRequest", "ClaudeResult", "stream_claude", "twin_context"]
 
 log = logging.getLogger(__name__)
 
@@ -180,19 +180,23 @@ def user_message(question: str, ctx: ToolContext, area: str | None, scenario: st
     return "\n".join(lines).strip()
 
 
+@dataclass
+class ClaudeRequest:
+    """One question for Claude and what the conversation collects while it is answered."""
+
+    ctx: ToolContext
+    question: str
+    area: str | None
+    scenario: str | None
+    pool: FactPool
+    calls: list[ToolCall]
+    labels: dict[str, str]
+
+
 def stream_claude(
-    settings: Settings,
-    ctx: ToolContext,
-    question: str,
-    *,
-    area: str | None,
-    scenario: str | None,
-    pool: FactPool,
-    calls: list[ToolCall],
-    labels: dict[str, str],
-    client: Any = None,
+    settings: Settings, request: ClaudeRequest, client: Any = None
 ) -> Generator[Event, None, ClaudeResult]:
-    """Stream a Claude answer; tool calls land in ``calls`` and their results in ``pool``.
+    """Stream a Claude answer; tool calls land in ``request.calls``, results in ``request.pool``.
 
     Returns (as the generator's value) the :class:`ClaudeResult`; raises
     :class:`ClaudeFailure` on any failure.
@@ -200,25 +204,16 @@ def stream_claude(
     own = client is None
     client = _client(settings) if own else client
     try:
-        return (
-            yield from _loop(settings, ctx, question, area, scenario, pool, calls, labels, client)
-        )
+        return (yield from _loop(settings, request, client))
     finally:
         if own:
             client.close()
 
 
 def _loop(
-    settings: Settings,
-    ctx: ToolContext,
-    question: str,
-    area: str | None,
-    scenario: str | None,
-    pool: FactPool,
-    calls: list[ToolCall],
-    labels: dict[str, str],
-    client: Any,
+    settings: Settings, request: ClaudeRequest, client: Any
 ) -> Generator[Event, None, ClaudeResult]:
+    ctx, pool, calls = request.ctx, request.pool, request.calls
     context = twin_context(ctx)
     pool.add(context)
     system = [
@@ -231,13 +226,16 @@ def _loop(
     ]
     tools = declarations(ctx)
     messages: list[dict[str, Any]] = [
-        {"role": "user", "content": user_message(question, ctx, area, scenario)}
+        {
+            "role": "user",
+            "content": user_message(request.question, ctx, request.area, request.scenario),
+        }
     ]
     result = ClaudeResult(model=settings.claude_model)
     texts: list[str] = []
     for _step in range(max(1, settings.claude_max_steps)):
         message = None
-        marker = StreamMarker(pool, labels, ctx.lang)
+        marker = StreamMarker(pool, request.labels, ctx.lang)
         for attempt in range(settings.claude_retries + 1):
             emitted = False
             try:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Assistant, Providers
+from assistant import Assistant, Providers, explain_question
 from assistant._catalogue import catalogue
 from assistant.testing import fake_providers
 
@@ -384,3 +384,17 @@ def test_without_engines_nothing_is_pretended(demo):
         assert ("niet aangesloten" in answer.marked_text) or (
             "not (yet) connected" in answer.marked_text
         )
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize(
+    ("kind", "options", "intent"),
+    [
+        ("scenario", {"scenario": "sc1"}, "explain_scenario"),
+        ("area", {"area": "BU09173300"}, "compare"),
+        ("assessment", {"area": "BU09171000"}, "assessments"),
+    ],
+)
+def test_explain_buttons(engines, kind, options, intent, lang):
+    answer = engines.ask(explain_question(kind, lang), **options)
+    assert (answer.intent, answer.lang) == (intent, lang) and answer.grounding.ok
