@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant._catalogue import catalogue
+from assistant._catalogue import catalogue, normalise
 from assistant._guards import quote_untrusted
 from assistant._offline import Writer, join_items
 from assistant._provider_tools import resolve_intervention
@@ -154,7 +154,7 @@ def explain_assessments(w: Writer) -> None:
     if codes:
         w.area(codes[0])
     elif street:
-        for code in w.ctx.index.streets.get(_norm(street), ("", ()))[1]:
+        for code in w.ctx.index.streets.get(normalise(street), ("", ()))[1]:
             w.area(code)
     where = join_items(
         [x for x in (res.get("street"), (res.get("area") or {}).get("name")) if x], w.lang
@@ -224,12 +224,6 @@ def explain_assessments(w: Writer) -> None:
     w.add(w.p("assess_caveat", scale=res["scale"]))
 
 
-def _norm(text: str) -> str:
-    from assistant._catalogue import normalise
-
-    return normalise(text)
-
-
 def _intervention_names(w: Writer) -> dict[str, str]:
     provider = w.ctx.providers.evidence
     if provider is None:
@@ -248,7 +242,7 @@ def explain_scenario(w: Writer) -> None:
         if listing is None:
             return
         items = listing["scenarios"]
-        named = [s for s in items if _norm(str(s.get("name", ""))) in w.q.norm]
+        named = [s for s in items if normalise(str(s.get("name", ""))) in w.q.norm]
         if len(named) == 1 or len(items) == 1:
             sid = str((named or items)[0]["id"])
         elif not items:

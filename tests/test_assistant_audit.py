@@ -98,5 +98,6 @@ def test_cli_ask_text_and_json(capsys, small_dir):
 def test_cli_ask_refusal_and_unknown_area(capsys, small_dir):
     assert main(["ask", "Who lives at Akerstraat 12?", "--twin", str(small_dir)]) == 0
     assert "I won't answer that question" in capsys.readouterr().out
-    assert main(["ask", "How is it here?", "--area", "BU99999999", "--twin", str(small_dir)]) == 0
-    assert "can't answer that offline" in capsys.readouterr().out
+    assert main(["ask", "How is it here?", "--area", "BU99999999", "--twin", str(small_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "socialtwin ask: error: --area BU99999999: no such area in Heerlen (demo)" in err

@@ -74,7 +74,14 @@ def answer_text(answer: Answer) -> str:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from viewer.cli import CommandError
+
     twin = load_twin(args.twin)
+    if args.area and args.area.upper() not in set(twin.neighbourhoods["code"]):
+        raise CommandError(
+            f"--area {args.area}: no such area in {twin.name}; "
+            'list them with: socialtwin ask "welke buurten zijn er?"'
+        )
     assistant = Assistant(twin, providers=engine_providers(twin))
     answer = assistant.ask(
         args.question, area=args.area, scenario=args.scenario, lang=args.lang, offline=args.offline
