@@ -102,6 +102,24 @@ class Settings:
         "SOCIALTWIN_OVERPASS_URL",
         "Overpass API for OpenStreetMap roads and street lamps (fetch).",
     )
+    claude_model: str = _opt(
+        "claude-sonnet-5", "SOCIALTWIN_CLAUDE_MODEL", "Claude model the assistant asks."
+    )
+    claude_max_tokens: int = _opt(
+        1500, "SOCIALTWIN_CLAUDE_MAX_TOKENS", "Most tokens Claude may write per step."
+    )
+    claude_timeout: float = _opt(
+        30.0, "SOCIALTWIN_CLAUDE_TIMEOUT", "Seconds before a Claude request is abandoned."
+    )
+    claude_retries: int = _opt(
+        2, "SOCIALTWIN_CLAUDE_RETRIES", "Retries of a failed Claude request (429, 5xx, network)."
+    )
+    claude_base_url: str = _opt(
+        "", "SOCIALTWIN_CLAUDE_BASE_URL", "Anthropic API address; empty means the SDK default."
+    )
+    claude_max_steps: int = _opt(
+        6, "SOCIALTWIN_CLAUDE_MAX_STEPS", "Most tool-use rounds per answer before giving up."
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

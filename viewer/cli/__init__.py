@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "viewer.cli.scenario",
     "viewer.cli.assessments",
     "viewer.cli.importing",
+    "viewer.cli.ask",
 )
 
 
