@@ -7,7 +7,7 @@ escaped HTML for the app's side panel.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -50,7 +50,6 @@ class Legend:
     licence: str = ""
     synthetic: bool = False
     note: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def _rgba(colour: Sequence[int]) -> tuple[int, int, int, int]:

@@ -165,8 +165,8 @@ export function paintColours(rule, n, attrs, blob) {
       put(i, k === 255 || k >= rule.lut.length ? nodata : rule.lut[k]);
     }
   } else if (rule.lut) {
-    const a = attrs[rule.attr];
-    for (let i = 0; i < n; i++) put(i, rule.lut[a[i]] || nodata);
+    const a = rule.attr === "index" ? null : attrs[rule.attr];
+    for (let i = 0; i < n; i++) put(i, rule.lut[a ? a[i] : i] || nodata);
   } else if (rule.edges) {
     const a = attrs[rule.attr];
     const scale = rule.scale || 1;
@@ -216,6 +216,7 @@ class TwinMap {
     this.flyToken = null;
     this.drawn = null;
     this.view = null;
+    this.marks = { created: performance.now() };
   }
 
   setStatus(text) {
@@ -251,7 +252,9 @@ class TwinMap {
       ...names.map((n) => fetchFile(data.assets[n], decodeBaked)),
     ]);
     names.forEach((n, i) => { this.files[n] = files[i]; });
+    this.marks.files = performance.now();
     this.prepare();
+    this.marks.prepared = performance.now();
     const saved = (() => { try { return JSON.parse(sessionStorage.getItem(this.storageKey())); } catch (e) { return null; } })();
     const initial = saved || data.initialView;
     if (saved && data.fly) this.flyToken = data.fly.token; // a remount does not replay an old fly-to
@@ -267,6 +270,7 @@ class TwinMap {
       showError: true,
     });
     if (!this.deck) throw new Error("deck.gl did not start (WebGL unavailable?)");
+    this.marks.deck = performance.now();
     this.cls = {};
     this.deck.props.layers.forEach((l, i) => { this.cls[probe[i]] = l.constructor; });
     const interp = this.deck.props.initialViewState.transitionInterpolator;
@@ -308,6 +312,7 @@ class TwinMap {
     const wanted = [];
     for (const o of data.overlays || []) if (o.url && o.type !== "raster") wanted.push(o.url);
     for (const p of Object.values(data.paint || {})) if (p && p.blob) wanted.push(p.blob);
+    if (data.streetValues) wanted.push(data.streetValues.url);
     await Promise.all(wanted.map(async (url) => {
       if (this.blobs[url]) return;
       const isBaked = (data.overlays || []).some((o) => o.url === url);
@@ -390,8 +395,8 @@ class TwinMap {
       }
       layers.push(new C.ScatterplotLayer({
         id: "lights", data: this.obj.lights, radiusUnits: "meters", pickable: true, parameters: flat,
-        getRadius: 1.6, radiusMinPixels: night ? 1.5 : 1, radiusMaxPixels: 6,
-        getFillColor: night ? [255, 232, 170, 255] : [245, 170, 0, 230],
+        getRadius: night ? 1.6 : 1.2, radiusMinPixels: night ? 1.5 : 0, radiusMaxPixels: 6,
+        getFillColor: night ? [255, 232, 170, 255] : [200, 140, 0, 200],
       }));
     }
     for (const o of d.overlays || []) {
@@ -443,6 +448,7 @@ class TwinMap {
       }));
     }
     this.layerCount = layers.length;
+    if (!this.marks.layers) this.marks.layers = performance.now();
     this.deck.setProps({
       layers,
       parameters: { clearColor: night ? [0.04, 0.05, 0.08, 1] : [0.96, 0.96, 0.94, 1] },
@@ -483,6 +489,7 @@ class TwinMap {
   }
 
   afterRender() {
+    this.frames = (this.frames || 0) + 1;
     if (this.drawn) return;
     const layers = this.deck.layerManager ? this.deck.layerManager.getLayers() : [];
     if (!this.layerCount || !layers.length || !layers.every((l) => l.isLoaded)) return;
@@ -549,7 +556,12 @@ class TwinMap {
       const name = a.name[i] === 65535 ? T.unnamed : s.header.names[a.name[i]];
       const cls = s.header.classes[a.cls[i]];
       html = `<b>${esc(name)}</b>` + row(T.streetClass, T.classes[cls] || cls) + row(T.buurt, areaNames[a.area[i]] || "–");
-      if (d.streetValues) html += row(d.streetValues.title, d.streetValues.display[i] ?? "–");
+      const sv = d.streetValues && this.blobs[d.streetValues.url];
+      if (sv) {
+        const v = new Float32Array(sv.buffer, sv.byteOffset, sv.byteLength / 4)[i];
+        const shown = Number.isFinite(v) ? `${v.toLocaleString(d.lang, { maximumFractionDigits: 1 })} ${d.streetValues.unit}` : "–";
+        html += row(d.streetValues.title, shown.trim());
+      }
     } else if (info.layer.id === "areas") {
       const A = f.areas.header;
       html = `<b>${esc(A.names[i])}</b> (${esc(A.codes[i])})` + areaValue(i);
@@ -607,6 +619,7 @@ window.__twinmap = {
   view: (key) => (INSTANCES.get(key) ? { ...INSTANCES.get(key).view } : null),
   project: (key, lon, lat, z) => INSTANCES.get(key).project(lon, lat, z),
   drawn: (key) => (INSTANCES.get(key) ? INSTANCES.get(key).drawn : null),
+  marks: (key) => (INSTANCES.get(key) ? { ...INSTANCES.get(key).marks, frames: INSTANCES.get(key).frames } : null),
 };
 
 // The Streamlit component (components v2): called on mount and whenever the data changes.
