@@ -13,7 +13,6 @@ from viewer.pages import PAGES
 from viewer.state import keep_widget_state
 
 
-
 @st.cache_resource(show_spinner=False)
 def _icon():
     """The favicon, drawn here: a ``:material/...:`` or emoji icon would be fetched online."""

@@ -91,15 +91,11 @@ def selection_panel(twin: Twin, pick: Pick | None, *, year: int | None = None) -
     attrs = _attributes(twin, pick)
     attrs.append((t("panel.attr.coordinates"), f"{pick.lat:.6f}, {pick.lon:.6f}"))
     attrs.append((t("panel.attr.rd"), f"{pick.x:,.1f}, {pick.y:,.1f}"))
-    st.dataframe(
-        pd.DataFrame(attrs, columns=[t("panel.col.attribute"), t("panel.col.value")]),
-        hide_index=True,
-        width="stretch",
-        key="panel.attributes",
-    )
+    # st.table, not st.dataframe: plain HTML text that screen readers (and tests) can read
+    st.table(pd.DataFrame(attrs, columns=[t("panel.col.attribute"), t("panel.col.value")]),
+             hide_index=True)  # fmt: skip
     if pick.area:
         st.markdown(f"**{t('panel.indicators_of', area=area_label(twin, pick.area))}**")
-        st.dataframe(area_indicator_table(twin, pick.area, year), hide_index=True,
-                     width="stretch", key="panel.indicators")  # fmt: skip
+        st.table(area_indicator_table(twin, pick.area, year), hide_index=True)
     else:
         st.caption(t("panel.outside"))

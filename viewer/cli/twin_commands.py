@@ -71,6 +71,8 @@ def cmd_view(args: argparse.Namespace) -> int:
         "false",
         "--server.enableStaticServing",
         "true",
+        "--client.toolbarMode",
+        "viewer",
     ]
     print(f"Social Twin Heerlen: http://localhost:{args.port or settings.port}", flush=True)
     return subprocess.call(cmd, env=env)

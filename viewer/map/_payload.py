@@ -72,8 +72,10 @@ def script_urls() -> tuple[str, str]:
 
 
 def initial_view(twin: Twin, *, width_px: int = 900, height_px: int = 620) -> dict[str, float]:
-    """A camera that shows the whole twin, tilted 45°."""
-    w, s, e, n = twin.to_wgs84("neighbourhoods").total_bounds
+    """A camera that shows all buurten of the twin, tilted 45°."""
+    nb = twin.to_wgs84("neighbourhoods")
+    buurten = nb[nb["level"] == "buurt"]
+    w, s, e, n = (buurten if len(buurten) else nb).total_bounds
     lat = (s + n) / 2
     span_x = max(e - w, 1e-4)
     span_y = max(n - s, 1e-4) / max(math.cos(math.radians(lat)), 0.1)

@@ -46,12 +46,11 @@ def _controls(twin: Twin) -> dict:
     with st.sidebar:
         _search(twin)
         st.markdown(f"**{t('map.section.colour')}**")
+        default = "perceived_unsafety_pct" if "perceived_unsafety_pct" in names else _NONE
+        st.session_state.setdefault("map.indicator", default)
         opts["indicator"] = st.selectbox(
             t("map.indicator"),
             options=[_NONE, *names],
-            index=names.index("perceived_unsafety_pct") + 1
-            if "perceived_unsafety_pct" in names
-            else 0,
             format_func=lambda n: (
                 t("map.indicator_none") if n == _NONE else indicator_label(twin, n)
             ),
@@ -82,7 +81,8 @@ def _controls(twin: Twin) -> dict:
                 t("map.method"), options=list(CLASS_METHODS),
                 format_func=lambda m: t(f"terms.method.{m}"), key="map.method",
             )  # fmt: skip
-            opts["k"] = st.slider(t("map.classes"), 3, 7, 5, key="map.k")
+            st.session_state.setdefault("map.k", 5)
+            opts["k"] = st.slider(t("map.classes"), 3, 7, key="map.k")
             opts["palette"] = st.selectbox(
                 t("map.palette"), options=["auto", *PALETTES],
                 format_func=lambda p: t("map.palette_auto") if p == "auto" else p,
@@ -94,7 +94,8 @@ def _controls(twin: Twin) -> dict:
         with st.expander(t("map.section.layers"), expanded=False):
             opts["layers"] = [
                 name for name in LAYER_NAMES
-                if st.checkbox(t(f"terms.layer.{name}"), value=True, key=f"map.layer.{name}")
+                if st.session_state.setdefault(f"map.layer.{name}", True) is not None
+                and st.checkbox(t(f"terms.layer.{name}"), key=f"map.layer.{name}")
             ]  # fmt: skip
     return opts
 
