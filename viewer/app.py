@@ -46,7 +46,7 @@ pages = [
         icon=spec.icon,
         url_path=spec.url_path,
         default=spec.default,
-    )  # fmt: skip
+    )
     for spec in PAGES
 ]
 st.navigation(pages).run()
