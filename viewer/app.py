@@ -41,7 +41,7 @@ with st.sidebar:
 
 pages = [
     st.Page(
-        spec.runner(),
+        str(spec.path),
         title=t(spec.title_key),
         icon=spec.icon,
         url_path=spec.url_path,

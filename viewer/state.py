@@ -29,11 +29,11 @@ def get_twin() -> Twin:
     return _load(get_settings().twin_path)
 
 
-def indicator_label(twin: Twin, name: str) -> str:
+def indicator_label(twin: Twin, name: str, lang: str | None = None) -> str:
     """The indicator's name in the session language (catalogue, else the manifest's name)."""
     key = f"terms.indicator.{name}"
     if has(key):
-        return t(key)
+        return t(key, lang=lang)
     m = twin.manifest.indicators.get(name)
     return (m.long_name if m and m.long_name else name).replace("_", " ")
 

@@ -1,42 +1,42 @@
 """The app's pages: one module per page, registered in :data:`PAGES`.
 
-Adding a page = one module in this folder with a ``render()`` function + one line in
-:data:`PAGES` (+ its strings in ``data/i18n/<domain>.toml``). ``viewer/app.py`` builds the
-navigation from this list; the page tests run every entry.
+Adding a page = one module in this folder that defines ``render()`` and ends with::
+
+    if __name__ == "__main__":
+        render()
+
+plus one line in :data:`PAGES` (and its strings in ``data/i18n/<domain>.toml``). ``viewer/app.py``
+builds the navigation from this list; ``tests/test_viewer_app.py`` runs every entry headless.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 __all__ = ["PAGES", "PageSpec"]
+
+_HERE = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
 class PageSpec:
-    """A page: its module (with ``render()``), title key in the catalogue, URL and icon."""
+    """A page: its file in this folder, title key in the catalogue, URL path and icon."""
 
-    module: str
+    file: str
     title_key: str
     url_path: str
     icon: str
     default: bool = False
 
-    def runner(self) -> Callable[[], None]:
-        """A function Streamlit runs for this page."""
-
-        def run() -> None:
-            importlib.import_module(self.module).render()
-
-        run.__name__ = self.url_path.replace("-", "_")
-        return run
+    @property
+    def path(self) -> Path:
+        return _HERE / self.file
 
 
 #: The pages in navigation order. Later issues append CPTED, Scenarios, Assistant, Presentation.
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("viewer.pages.map", "app.page.map", "kaart", ":material/map:", default=True),
-    PageSpec("viewer.pages.dashboard", "app.page.dashboard", "dashboard", ":material/monitoring:"),
-    PageSpec("viewer.pages.sources", "app.page.sources", "bronnen", ":material/dataset:"),
+    PageSpec("map.py", "app.page.map", "kaart", ":material/map:", default=True),
+    PageSpec("dashboard.py", "app.page.dashboard", "buurtdashboard", ":material/monitoring:"),
+    PageSpec("sources.py", "app.page.sources", "bronnen", ":material/dataset:"),
 )

@@ -51,16 +51,20 @@ def render() -> None:
     nb = twin.neighbourhoods
     areas = [str(c) for c, lv in zip(nb["code"], nb["level"], strict=True) if lv != "gemeente"]
     gemeente = [str(c) for c, lv in zip(nb["code"], nb["level"], strict=True) if lv == "gemeente"]
+    lang = language()
     left, right = st.columns(2)
     code = left.selectbox(t("dash.area"), areas, format_func=lambda c: area_label(twin, c),
                           key="dash.area")  # fmt: skip
     other = right.selectbox(
         t("dash.compare"), [_NONE, *areas], key="dash.compare",
-        format_func=lambda c: t("dash.compare_none") if c == _NONE else area_label(twin, c),
+        format_func=lambda c: (
+            t("dash.compare_none", lang=lang) if c == _NONE else area_label(twin, c)
+        ),
     )  # fmt: skip
     codes = [code, *gemeente, *([other] if other not in (_NONE, code) else [])]
     st.caption(t("dash.explain"))
     names = indicator_names(twin.indicators)
+    st.session_state["_dash_indicators"] = names
     cols = st.columns(3)
     for i, name in enumerate(names):
         frame = indicator_frame(twin, name, codes)
@@ -84,3 +88,7 @@ def render() -> None:
     for source, licence, synthetic in sources:
         flag = f" — **{t('app.synthetic_badge')}**" if synthetic else ""
         st.markdown(f"- {source} ({licence}){flag}")
+
+
+if __name__ == "__main__":
+    render()

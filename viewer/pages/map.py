@@ -7,7 +7,7 @@ import streamlit as st
 from layers import CLASS_METHODS, PALETTES, legend_html
 from twin import Twin, indicator_names
 from viewer.colouring import BUILDING_COLOURINGS, area_colouring, building_colouring
-from viewer.i18n import t
+from viewer.i18n import language, t
 from viewer.map import LAYER_NAMES, fly_to_area, twin_map
 from viewer.panel import selection_panel
 from viewer.state import area_label, get_twin, indicator_label, indicator_years, synthetic_notice
@@ -43,6 +43,7 @@ def _controls(twin: Twin) -> dict:
     """The sidebar controls; returns the chosen options."""
     names = indicator_names(twin.indicators)
     opts: dict = {}
+    lang = language()  # format functions may run outside the script run (AppTest); fix it here
     with st.sidebar:
         _search(twin)
         st.markdown(f"**{t('map.section.colour')}**")
@@ -67,25 +68,25 @@ def _controls(twin: Twin) -> dict:
                 st.caption(t("map.single_year", year=opts["year"]))
             opts["level"] = st.radio(
                 t("map.level"), options=["buurt", "wijk"], horizontal=True,
-                format_func=lambda lv: t(f"terms.level.{lv}"), key="map.level",
+                format_func=lambda lv: t(f"terms.level.{lv}", lang=lang), key="map.level",
             )  # fmt: skip
             opts["extrude"] = st.toggle(t("map.extrude"), key="map.extrude")
         opts["buildings"] = st.selectbox(
             t("map.buildings_by"),
             options=list(BUILDING_COLOURINGS),
-            format_func=lambda b: t(f"map.buildings.{b}"),
+            format_func=lambda b: t(f"map.buildings.{b}", lang=lang),
             key="map.buildings",
         )
         with st.expander(t("map.section.classes")):
             opts["method"] = st.selectbox(
                 t("map.method"), options=list(CLASS_METHODS),
-                format_func=lambda m: t(f"terms.method.{m}"), key="map.method",
+                format_func=lambda m: t(f"terms.method.{m}", lang=lang), key="map.method",
             )  # fmt: skip
             st.session_state.setdefault("map.k", 5)
             opts["k"] = st.slider(t("map.classes"), 3, 7, key="map.k")
             opts["palette"] = st.selectbox(
                 t("map.palette"), options=["auto", *PALETTES],
-                format_func=lambda p: t("map.palette_auto") if p == "auto" else p,
+                format_func=lambda p: t("map.palette_auto", lang=lang) if p == "auto" else p,
                 key="map.palette",
             )  # fmt: skip
         st.markdown(f"**{t('map.section.view')}**")
@@ -167,3 +168,7 @@ def _describe_areas(twin: Twin, paint, opts: dict) -> str:
         level=t(f"terms.level.{opts['level']}"), high=twin.area_name(hi),
         high_value=paint.display[hi], low=twin.area_name(lo), low_value=paint.display[lo],
     )  # fmt: skip
+
+
+if __name__ == "__main__":
+    render()

@@ -77,3 +77,7 @@ def render() -> None:
     st.markdown(t("sources.privacy_text"))
     if twin.meta.get("attribution"):
         st.caption(f"{t('sources.attribution')}: {twin.meta['attribution']}")
+
+
+if __name__ == "__main__":
+    render()
