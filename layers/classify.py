@@ -113,7 +113,7 @@ def class_breaks(values, k: int, method: str = "quantile") -> np.ndarray:
         return np.asarray([], dtype=float)
     lo, hi = float(x.min()), float(x.max())
     if lo == hi:
-        return np.asarray([lo, hi])
+        return np.asarray([lo])  # one value: one class
     if method == "equal_interval":
         edges = np.linspace(lo, hi, k + 1)
     elif method == "quantile":

@@ -8,7 +8,7 @@ is a table with one string per language::
     en = "Map"
     de = "Karte"
 
-Use :func:`t` in pages: ``t("map.title")`` or ``t("map.buildings_count", n=27151)``
+Use :func:`t` in pages: ``t("map.title")`` or ``t("app.gaps_notice", layers="lights")``
 (``str.format`` placeholders). The session language lives in ``st.session_state["lang"]``;
 outside Streamlit (tests, scripts) the configured default applies. A test fails when a key lacks a
 language. Later pages add their own domain file; nothing else needs to change.
