@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from twin import Twin, load_twin
-from viewer.i18n import has, language, t
+from viewer.i18n import has, t
 
 __all__ = [
     "area_label",
@@ -66,7 +66,3 @@ def keep_widget_state(*prefixes: str) -> None:
     for k in list(st.session_state.keys()):
         if isinstance(k, str) and k.startswith(prefixes):
             st.session_state[k] = st.session_state[k]
-
-
-def lang() -> str:
-    return language()

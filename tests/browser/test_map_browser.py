@@ -93,6 +93,15 @@ def test_map_end_to_end(app_url, page, small):
     assert page.get_by_text("Colour neighbourhoods by").count() >= 1
     save_artifact(page, "map-small-en.png")
 
+    # the other pages draw without calling out either (charts are bundled with Streamlit)
+    page.get_by_role("link", name="Neighbourhood dashboard").click()
+    page.get_by_role("heading", name="Neighbourhood dashboard").wait_for(timeout=60_000)
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=60_000)
+    save_artifact(page, "dashboard-small-en.png")
+    page.get_by_role("link", name="Data and sources").click()
+    page.get_by_role("heading", name="Data and sources").wait_for(timeout=60_000)
+    save_artifact(page, "sources-small-en.png")
+
     leaks = external_requests(page)
     assert not leaks, f"the page called other hosts: {leaks}"
 
