@@ -93,11 +93,11 @@ def _controls(twin: Twin) -> dict:
         opts["top_down"] = st.toggle(t("map.top_down"), key="map.top_down")
         opts["night"] = st.toggle(t("map.night"), key="map.night")
         with st.expander(t("map.section.layers"), expanded=False):
-            opts["layers"] = [
-                name for name in LAYER_NAMES
-                if st.session_state.setdefault(f"map.layer.{name}", True) is not None
-                and st.checkbox(t(f"terms.layer.{name}"), key=f"map.layer.{name}")
-            ]  # fmt: skip
+            opts["layers"] = []
+            for name in LAYER_NAMES:
+                st.session_state.setdefault(f"map.layer.{name}", True)
+                if st.checkbox(t(f"terms.layer.{name}"), key=f"map.layer.{name}"):
+                    opts["layers"].append(name)
     return opts
 
 
