@@ -62,7 +62,7 @@ def test_map_end_to_end(app_url, page, small):
     except Exception:
         save_artifact(page, "map-small-click-failed.png")
         raise
-    assert page.get_by_role("heading", name="Gebouw").count() >= 1
+    page.get_by_role("heading", name="Gebouw").first.wait_for(timeout=30_000)
     save_artifact(page, "map-small-building-panel.png")
 
     # pan the camera, then change the year: the camera stays where the user put it
@@ -90,7 +90,7 @@ def test_map_end_to_end(app_url, page, small):
     ).click()
     page.get_by_role("option", name="English").click()
     page.get_by_role("heading", name="Map of Heerlen").wait_for(timeout=60_000)
-    assert page.get_by_text("Colour neighbourhoods by").count() >= 1
+    page.get_by_text("Colour neighbourhoods by").first.wait_for(timeout=30_000)
     save_artifact(page, "map-small-en.png")
 
     # the other pages draw without calling out either (charts are bundled with Streamlit)

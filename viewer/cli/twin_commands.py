@@ -69,10 +69,11 @@ def cmd_view(args: argparse.Namespace) -> int:
         "true",
         "--browser.gatherUsageStats",
         "false",
-        "--server.enableStaticServing",
-        "true",
         "--client.toolbarMode",
         "viewer",
+        # a set address stops Streamlit from asking an outside service for the external IP
+        "--browser.serverAddress",
+        "localhost",
     ]
     print(f"Social Twin Heerlen: http://localhost:{args.port or settings.port}", flush=True)
     return subprocess.call(cmd, env=env)

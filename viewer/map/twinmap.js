@@ -439,8 +439,10 @@ class TwinMap {
       const level = f.areas.arrays.level;
       const items = A.labels.map((p, i) => ({ p, i })).filter((o) => level[o.i] > 0);
       layers.push(new C.TextLayer({
-        id: "labels", data: items, getPosition: (o) => o.p, getText: (o) => A.names[o.i],
-        getSize: (o) => (level[o.i] === 1 ? 160 : 60), sizeUnits: "meters", sizeMinPixels: 0,
+        // "Wijk 33 Heerlen-Centrum" → "Heerlen-Centrum": the number adds clutter, not meaning
+        id: "labels", data: items, getPosition: (o) => o.p,
+        getText: (o) => A.names[o.i].replace(/^Wijk \d+\s+/, ""),
+        getSize: (o) => (level[o.i] === 1 ? 130 : 60), sizeUnits: "meters", sizeMinPixels: 0,
         sizeMaxPixels: 20, characterSet: "auto", fontFamily: "DejaVu Sans, Arial, sans-serif",
         getColor: night ? [235, 235, 245, 255] : [30, 30, 40, 255],
         fontSettings: { sdf: true }, outlineWidth: 4, outlineColor: night ? [0, 0, 0, 255] : [255, 255, 255, 255],
