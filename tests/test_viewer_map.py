@@ -157,3 +157,20 @@ def test_every_key_used_in_code_exists():
 def test_t_formats_and_falls_back():
     assert t("app.gaps_notice", lang="en", layers="lights").endswith("Everything else works.")
     assert t("no.such.key") == "no.such.key"
+
+
+def test_socialtwin_view_starts_the_server_offline(monkeypatch):
+    """``socialtwin view`` runs server.py (app + asset route) with the offline flags."""
+    import subprocess
+
+    from viewer.cli import main
+
+    calls = []
+    monkeypatch.setattr(subprocess, "call", lambda cmd, env=None: calls.append(cmd) or 0)
+    assert main(["view", "--port", "8765"]) == 0
+    cmd = calls[0]
+    assert cmd[cmd.index("run") + 1].endswith("viewer/server.py")
+    flags = dict(zip(cmd[cmd.index("run") + 2 :: 2], cmd[cmd.index("run") + 3 :: 2], strict=True))
+    assert flags["--browser.gatherUsageStats"] == "false"
+    assert flags["--browser.serverAddress"] == "localhost"  # no external-IP lookup
+    assert flags["--server.port"] == "8765"
