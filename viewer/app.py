@@ -1,30 +1,52 @@
-"""Streamlit entry point: ``socialtwin view`` runs this file."""
+"""Streamlit entry point: the app frame (language, navigation, notices) around the pages.
+
+``socialtwin view`` serves this through ``viewer/server.py``; pages live in ``viewer/pages/``
+and are registered in :data:`viewer.pages.PAGES`.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from twin import load_twin
-
-st.set_page_config(page_title="Social Twin Heerlen", layout="wide")
+from viewer.i18n import LANGUAGES, language, t
+from viewer.pages import PAGES
+from viewer.state import keep_widget_state
 
 
 @st.cache_resource(show_spinner=False)
-def _twin():
-    return load_twin()
+def _icon():
+    """The favicon, drawn here: a ``:material/...:`` or emoji icon would be fetched online."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (32, 32), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    for x, h, colour in ((2, 14, "#0072B2"), (12, 24, "#E69F00"), (22, 18, "#009E73")):
+        draw.rectangle([x, 31 - h, x + 8, 31], fill=colour)
+    return img
 
 
-def _home() -> None:
-    twin = _twin()
-    st.title("Social Twin Heerlen")
-    counts = twin.counts()
-    st.write(
-        f"{twin.name}: {len(twin.wijken)} wijken, {len(twin.buurten)} buurten, "
-        f"{counts['buildings']:,} gebouwen, {counts['streets']:,} straten, "
-        f"{counts['lights']:,} lantaarns."
+st.set_page_config(page_title="Social Twin Heerlen", page_icon=_icon(), layout="wide")
+
+if "lang" not in st.session_state:
+    st.session_state["lang"] = language()
+keep_widget_state("map.", "dash.", "src.")
+
+with st.sidebar:
+    st.selectbox(
+        t("app.language"),
+        options=list(LANGUAGES),
+        format_func=lambda code: LANGUAGES[code],
+        key="lang",
     )
-    if twin.manifest.any_synthetic():
-        st.info("Demo: de geometrie is synthetisch; de cijfers per buurt komen van het CBS.")
 
-
-st.navigation([st.Page(_home, title="Kaart", url_path="kaart", default=True)]).run()
+pages = [
+    st.Page(
+        str(spec.path),
+        title=t(spec.title_key),
+        icon=spec.icon,
+        url_path=spec.url_path,
+        default=spec.default,
+    )
+    for spec in PAGES
+]
+st.navigation(pages).run()

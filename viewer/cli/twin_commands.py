@@ -51,7 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_view(args: argparse.Namespace) -> int:
     if args.twin:
         load_twin(args.twin)  # fail here, with one line, rather than inside the browser
-    app = Path(__file__).resolve().parents[1] / "app.py"
+    # server.py serves app.py plus the route for the map's cached files (viewer/assets.py)
+    app = Path(__file__).resolve().parents[1] / "server.py"
     settings = get_settings()
     env = dict(os.environ)
     if args.twin:
@@ -63,7 +64,7 @@ def cmd_view(args: argparse.Namespace) -> int:
         "server.address": settings.address,
         "server.headless": "true",
         "browser.gatherUsageStats": "false",  # no telemetry: the app makes no outside calls
-        "server.enableStaticServing": "true",
+        "client.toolbarMode": "viewer",
     }
     cmd = [sys.executable, "-m", "streamlit", "run", str(app)]
     for name, value in options.items():

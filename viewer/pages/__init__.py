@@ -1,0 +1,42 @@
+"""The app's pages: one module per page, registered in :data:`PAGES`.
+
+Adding a page = one module in this folder that defines ``render()`` and ends with::
+
+    if __name__ == "__main__":
+        render()
+
+plus one line in :data:`PAGES` (and its strings in ``data/i18n/<domain>.toml``). ``viewer/app.py``
+builds the navigation from this list; ``tests/test_viewer_app.py`` runs every entry headless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["PAGES", "PageSpec"]
+
+_HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """A page: its file in this folder, title key in the catalogue, URL path and icon."""
+
+    file: str
+    title_key: str
+    url_path: str
+    icon: str
+    default: bool = False
+
+    @property
+    def path(self) -> Path:
+        return _HERE / self.file
+
+
+#: The pages in navigation order. Later issues append CPTED, Scenarios, Assistant, Presentation.
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("map.py", "app.page.map", "kaart", ":material/map:", default=True),
+    PageSpec("dashboard.py", "app.page.dashboard", "buurtdashboard", ":material/monitoring:"),
+    PageSpec("sources.py", "app.page.sources", "bronnen", ":material/dataset:"),
+)

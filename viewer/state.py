@@ -1,0 +1,68 @@
+"""Session-wide things every page uses: the twin, labels of indicators, the synthetic notice."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from twin import Twin, load_twin
+from viewer.i18n import has, t
+
+__all__ = [
+    "area_label",
+    "get_twin",
+    "indicator_label",
+    "indicator_years",
+    "keep_widget_state",
+    "synthetic_notice",
+]
+
+
+@st.cache_resource(show_spinner=False)
+def _load(path: str) -> Twin:
+    return load_twin(path or None)
+
+
+def get_twin() -> Twin:
+    """The twin this app shows (``SOCIALTWIN_TWIN`` or the embedded demo), loaded once."""
+    from twin import get_settings
+
+    return _load(get_settings().twin_path)
+
+
+def indicator_label(twin: Twin, name: str, lang: str | None = None) -> str:
+    """The indicator's name in the session language (catalogue, else the manifest's name)."""
+    key = f"terms.indicator.{name}"
+    if has(key):
+        return t(key, lang=lang)
+    m = twin.manifest.indicators.get(name)
+    return (m.long_name if m and m.long_name else name).replace("_", " ")
+
+
+def area_label(twin: Twin, code: str) -> str:
+    """ "Name (code)" of a wijk or buurt."""
+    return f"{twin.area_name(code)} ({code})"
+
+
+def indicator_years(twin: Twin, name: str) -> list[int]:
+    """Years in which the source has values for ``name`` (suppressed ones included)."""
+    da = twin.indicators[name].dropna("year", how="all")
+    return [int(y) for y in da["year"].to_numpy()]
+
+
+def synthetic_notice(twin: Twin) -> None:
+    """Say plainly what is synthetic, and which layers the source did not provide."""
+    if twin.meta.get("synthetic_geometry") or twin.manifest.any_synthetic():
+        st.info(t("app.synthetic_notice"), icon=":material/science:")
+    if twin.gaps:
+        st.warning(t("app.gaps_notice", layers=", ".join(twin.gaps)))
+
+
+def keep_widget_state(*prefixes: str) -> None:
+    """Keep the values of page widgets when the user visits another page and comes back.
+
+    Streamlit forgets a widget's value when the widget is not drawn in a run; re-assigning the
+    value marks it as user state.
+    """
+    for k in list(st.session_state.keys()):
+        if isinstance(k, str) and k.startswith(prefixes):
+            st.session_state[k] = st.session_state[k]
