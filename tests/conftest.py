@@ -13,6 +13,16 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+#: Debian's Chromium and the flags every browser test uses (no background calls out).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
+
 #: The small fixture area for fast and browser tests: Heerlen-Centrum (a few hundred buildings).
 SMALL_BUURT = "BU09173300"
 
@@ -54,3 +64,30 @@ def small_dir(small, tmp_path_factory: pytest.TempPathFactory) -> Path:
     from twin import write_twin
 
     return write_twin(small, tmp_path_factory.mktemp("twins") / "small")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (software WebGL), one per test worker.
+
+    One Playwright instance serves every test folder: a second ``sync_playwright()`` in the same
+    process fails ("Sync API inside the asyncio loop"), so tests never start their own.
+    """
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (./dev test installs it)")
+    with playwright.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page (1400×950, Dutch locale) that records every request in ``requested_urls``."""
+    context = browser.new_context(viewport={"width": 1400, "height": 950}, locale="nl-NL")
+    pg = context.new_page()
+    pg.requested_urls = []
+    pg.on("request", lambda r: pg.requested_urls.append(r.url))
+    yield pg
+    context.close()

@@ -2,9 +2,10 @@
 
 - ``app_url``: the real app (``viewer/server.py``, as ``socialtwin view`` starts it) on a free
   port, on the ``small`` twin, with its own home folder; started once per session.
-- ``browser``: headless Debian Chromium with the flags the project uses.
-- ``page``: a fresh page that records every request; ``external_requests(page)`` lists those
-  that did not go to this machine.
+- ``browser`` and ``page`` (in ``tests/conftest.py``, shared by every test folder: one
+  Playwright instance per worker): headless Debian Chromium with the project's flags; a fresh
+  page that records every request. ``external_requests(page)`` lists those that did not go to
+  this machine.
 - ``wait_for_map``, ``map_canvas_pixels``, ``save_artifact``: helpers for map pages.
 
 Later pages' browser tests reuse these (``pytest.mark.browser``).
@@ -24,14 +25,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-]
 #: Software WebGL compiles deck.gl's shaders slowly: a first draw can take half a minute.
 MAP_TIMEOUT_S = 150
 
@@ -90,27 +83,6 @@ def app_url(small_dir, tmp_path_factory):
         proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         proc.kill()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (./dev test installs it)")
-    with playwright.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 950}, locale="nl-NL")
-    pg = context.new_page()
-    pg.requested_urls = []
-    pg.on("request", lambda r: pg.requested_urls.append(r.url))
-    yield pg
-    context.close()
 
 
 def external_requests(page) -> list[str]:
