@@ -17,7 +17,7 @@ from collections.abc import Sequence
 __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 
 #: Modules that register subcommands, in the order they appear in ``--help``.
-COMMAND_MODULES = ("viewer.cli.twin_commands",)
+COMMAND_MODULES = ("viewer.cli.twin_commands", "viewer.cli.analyse")
 
 
 class CommandError(Exception):

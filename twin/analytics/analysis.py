@@ -1,0 +1,511 @@
+"""``analyse_twin``: lighting, surveillance, hidden spots, the street CPTED indicator and feeling
+vs fact for a whole twin, in one call, cached by the twin's fingerprint.
+
+The expensive physical part (rasters, segment measures, hidden spots) is cached by
+``(twin.fingerprint, settings)``; the CPTED composite and feeling vs fact are recomputed in
+milliseconds from it, so changing weights or experts' scores never redoes the lighting. A
+scenario that moves lights produces a new twin (``twin.replace_layers``) with a new
+fingerprint, and so a fresh analysis; rerunning the app with the same twin hits the cache.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import xarray as xr
+from scipy import ndimage
+from scipy.spatial import cKDTree
+
+from twin.analytics.cpted import cpted_components, cpted_indicator, expert_component, vacancy_nearby
+from twin.analytics.feeling import PERCEIVED, crime_indicators, feeling_vs_fact
+from twin.analytics.grid import (
+    RasterGrid,
+    burn_polygons,
+    grid_for,
+    public_space_mask,
+    raster_from_array,
+)
+from twin.analytics.hidden import cells_with_samples, hidden_spots
+from twin.analytics.lighting import lamps_from_lights, lux_at_points, lux_grid, segment_lighting
+from twin.analytics.params import AnalysisSettings, CptedWeights
+from twin.analytics.provenance import derived_manifest
+from twin.analytics.sampling import samples_along
+from twin.analytics.surveillance import (
+    eyes_at_points,
+    facades_from_buildings,
+    score_from_eyes,
+    segment_surveillance,
+)
+from twin.manifest import LayerManifest
+from twin.model import Twin
+
+__all__ = ["Analysis", "analyse_twin", "clear_analysis_cache"]
+
+#: Physical analyses kept in memory (one demo analysis is ~60 MB, mostly the 5 m lux raster).
+BASE_CACHE_SIZE = 4
+#: Composed analyses kept (cheap: they share the physical part).
+CACHE_SIZE = 16
+
+_LOCK = threading.RLock()
+_BASE: OrderedDict[Hashable, _Physical] = OrderedDict()
+_FULL: OrderedDict[Hashable, Analysis] = OrderedDict()
+
+
+@dataclass(frozen=True, eq=False)
+class _Physical:
+    """The expensive, weight-independent part of an analysis."""
+
+    lux: xr.DataArray
+    surveillance_day: xr.DataArray
+    surveillance_night: xr.DataArray
+    segments: gpd.GeoDataFrame
+    hidden_spots: gpd.GeoDataFrame
+    timings: dict[str, float]
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """Everything the night analytics computed for one twin.
+
+    Attributes
+    ----------
+    lux : xr.DataArray
+        Horizontal illuminance (lux) on the RD grid, NaN outside public space.
+    surveillance_day, surveillance_night : xr.DataArray
+        Eyes-on-the-street score (0–1) on the surveillance grid, NaN outside public space.
+    segments : GeoDataFrame
+        One row per street segment (same order as ``twin.streets``): lighting
+        (``lux_mean``, ``lux_min``, ``lux_uniformity``, ``dark_share``), surveillance
+        (``eyes_day``/``eyes_night`` in weighted façade metres, ``surveillance_day``/``_night``
+        0–1), ``buildings_nearby``, ``vacancy_share``, the CPTED components
+        (``cpted_<name>``, 0–1), ``cpted_indicator`` (0–100) and ``cpted_basis``.
+    hidden_spots : GeoDataFrame
+        Ranked polygons that are dark and unobserved at night, with their reasons.
+    buurten : DataFrame
+        Per-buurt summary (index: CBS buurt code), including feeling vs fact.
+    feeling : DataFrame
+        Feeling vs fact per buurt (see :func:`~twin.analytics.feeling.feeling_vs_fact`).
+    manifests : dict of str to LayerManifest
+        Provenance of each output (keys are the attribute names).
+    settings, weights : AnalysisSettings, CptedWeights
+        The assumptions used.
+    fingerprint : str
+        ``twin.fingerprint`` of the analysed twin.
+    timings : dict of str to float
+        Seconds per step (of the run that computed the physical part).
+    """
+
+    lux: xr.DataArray
+    surveillance_day: xr.DataArray
+    surveillance_night: xr.DataArray
+    segments: gpd.GeoDataFrame
+    hidden_spots: gpd.GeoDataFrame
+    buurten: pd.DataFrame
+    feeling: pd.DataFrame
+    manifests: dict[str, LayerManifest]
+    settings: AnalysisSettings
+    weights: CptedWeights
+    fingerprint: str
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rasters(self) -> dict[str, xr.DataArray]:
+        """The rasters by name (for export and map overlays)."""
+        return {
+            "lux": self.lux,
+            "surveillance_day": self.surveillance_day,
+            "surveillance_night": self.surveillance_night,
+        }
+
+    @property
+    def synthetic(self) -> bool:
+        """True when any output was computed from synthetic inputs."""
+        return any(m.synthetic for m in self.manifests.values())
+
+
+def clear_analysis_cache() -> None:
+    """Forget every cached analysis."""
+    with _LOCK:
+        _BASE.clear()
+        _FULL.clear()
+
+
+def analyse_twin(
+    twin: Twin,
+    *,
+    settings: AnalysisSettings | None = None,
+    weights: CptedWeights | None = None,
+    expert_segments: pd.Series | None = None,
+    expert_buurten: pd.Series | None = None,
+    use_cache: bool = True,
+) -> Analysis:
+    """Lighting, natural surveillance, hidden spots, the street CPTED indicator and feeling vs
+    fact for ``twin``.
+
+    Parameters
+    ----------
+    twin : Twin
+        The twin to analyse (scenarios pass the twin with their changed layers).
+    settings : AnalysisSettings, optional
+        Model assumptions; defaults as documented in ``docs/analytics.md``.
+    weights : CptedWeights, optional
+        Weights of the street CPTED indicator.
+    expert_segments, expert_buurten : Series, optional
+        CPTED experts' scores 1–5, indexed by street segment id or by CBS buurt code
+        (a segment's own score wins over its buurt's).
+    use_cache : bool
+        Reuse an earlier result for the same twin fingerprint and inputs.
+    """
+    settings = settings or AnalysisSettings()
+    weights = weights or CptedWeights()
+    key = (
+        twin.fingerprint,
+        settings,
+        weights,
+        _series_key(expert_segments),
+        _series_key(expert_buurten),
+    )
+    with _LOCK:
+        if use_cache and key in _FULL:
+            _FULL.move_to_end(key)
+            return _FULL[key]
+        physical = _physical(twin, settings, use_cache)
+        result = _compose(twin, physical, settings, weights, expert_segments, expert_buurten)
+        if use_cache:
+            _FULL[key] = result
+            while len(_FULL) > CACHE_SIZE:
+                _FULL.popitem(last=False)
+        return result
+
+
+def _series_key(series: pd.Series | None) -> Hashable:
+    if series is None:
+        return None
+    return tuple((str(k), repr(v)) for k, v in series.items())
+
+
+def _physical(twin: Twin, settings: AnalysisSettings, use_cache: bool) -> _Physical:
+    key = (twin.fingerprint, settings)
+    if use_cache and key in _BASE:
+        _BASE.move_to_end(key)
+        return _BASE[key]
+    result = physical_analysis(twin, settings)
+    if use_cache:
+        _BASE[key] = result
+        while len(_BASE) > BASE_CACHE_SIZE:
+            _BASE.popitem(last=False)
+    return result
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(now - self._t, 4)
+        self._t = now
+
+
+def physical_analysis(twin: Twin, settings: AnalysisSettings) -> _Physical:
+    """Rasters, segment measures and hidden spots (no weights involved). Not cached."""
+    clock = _Clock()
+    areas = twin.buurten.geometry if len(twin.buurten) else twin.neighbourhoods.geometry
+    if len(areas) == 0:
+        raise ValueError("the twin has no neighbourhoods to analyse")
+    water = twin.ground.geometry[twin.ground["kind"] == "water"] if len(twin.ground) else None
+    buildings, streets = twin.buildings, twin.streets
+    lines = streets.geometry.to_numpy()
+    bounds = tuple(areas.total_bounds)
+
+    # lighting: raster and segments
+    lamps = lamps_from_lights(twin.lights, settings)
+    grid = grid_for(bounds, settings.lux_resolution)
+    public = public_space_mask(grid, areas, buildings.geometry, water)
+    lux = lux_grid(lamps, grid)
+    lux[~public] = np.nan
+    clock.lap("lighting raster")
+    light_samples = samples_along(lines, settings.lighting_spacing)
+    lighting = segment_lighting(
+        light_samples, lux_at_points(light_samples.xy, lamps), len(streets), settings.dark_lux
+    )
+    clock.lap("lighting per segment")
+
+    # surveillance: segments and raster
+    facades = facades_from_buildings(buildings, settings)
+    obstacles = shapely.STRtree(buildings.geometry.to_numpy())
+    eye_samples = samples_along(lines, settings.surveillance_spacing)
+    eyes = eyes_at_points(eye_samples.xy, facades, obstacles, settings.view_distance)
+    watching = segment_surveillance(eye_samples, eyes, len(streets), settings)
+    clock.lap("surveillance per segment")
+    sgrid = grid_for(bounds, settings.surveillance_resolution)
+    built = burn_polygons(buildings.geometry.to_numpy(), sgrid)
+    spublic = public_space_mask(sgrid, areas, buildings.geometry, water)
+    day, night = _surveillance_grid(sgrid, spublic, facades, obstacles, settings)
+    clock.lap("surveillance raster")
+
+    # hidden spots on the surveillance grid
+    built_up = ndimage.distance_transform_edt(~built) * sgrid.res <= settings.built_up_distance
+    walkable = _near(sgrid, spublic & built_up, light_samples.xy, settings.path_buffer)
+    cells = np.flatnonzero(walkable.ravel())
+    cell_lux = np.full(sgrid.shape, np.nan)
+    cell_lux.ravel()[cells] = lux_at_points(sgrid.centres(cells), lamps)
+    cell_night = night.copy()
+    # the paths themselves, measured exactly at their sample points: narrow alleys between
+    # sheds have no cell centre in public space, but people walk there
+    on_path = burn_polygons(areas.to_numpy(), sgrid) & built_up
+    walkable = cells_with_samples(
+        sgrid,
+        (cell_lux, cell_night, walkable),
+        eye_samples.xy,
+        lux_at_points(eye_samples.xy, lamps),
+        score_from_eyes(eyes.night, settings.full_view_m),
+        among=on_path,
+    )
+    spots = hidden_spots(
+        sgrid,
+        cell_lux,
+        cell_night,
+        walkable,
+        settings,
+        samples=light_samples,
+        streets=_street_keys(twin),
+    )
+    spots = _fill_spot_buurten(spots, twin)
+    clock.lap("hidden spots")
+
+    nearby, vacancy = vacancy_nearby(lines, buildings, settings.vacancy_radius)
+    segments = gpd.GeoDataFrame(
+        {
+            **{c: _street_keys(twin)[c].to_numpy() for c in ("id", "highway", "name", "buurt")},
+            "length_m": shapely.length(lines),
+            **{c: lighting[c].to_numpy() for c in lighting},
+            **{c: watching[c].to_numpy() for c in watching},
+            "buildings_nearby": nearby.astype(np.int64),
+            "vacancy_share": vacancy,
+        },
+        geometry=streets.geometry.to_numpy(),
+        crs=streets.crs,
+    )
+    clock.lap("vacancy nearby")
+
+    def raster(values: np.ndarray, g: RasterGrid, name: str, units: str, long: str) -> xr.DataArray:
+        m = derived_manifest(twin, name, layers=_INPUTS[name])
+        return raster_from_array(
+            values.astype(np.float32),
+            g,
+            name=name,
+            attrs={"units": units, "long_name": long, **m.to_dict()},
+        )
+
+    return _Physical(
+        lux=raster(lux, grid, "lux", "lx", "horizontal illuminance"),
+        surveillance_day=raster(
+            day, sgrid, "surveillance_day", "1", "eyes on the street, day (0-1)"
+        ),
+        surveillance_night=raster(
+            night, sgrid, "surveillance_night", "1", "eyes on the street, night (0-1)"
+        ),
+        segments=segments,
+        hidden_spots=spots,
+        timings=clock.timings,
+    )
+
+
+#: The twin layers each output is computed from.
+_INPUTS: dict[str, tuple[str, ...]] = {
+    "lux": ("lights", "buildings", "neighbourhoods", "ground"),
+    "surveillance_day": ("buildings", "neighbourhoods", "ground"),
+    "surveillance_night": ("buildings", "neighbourhoods", "ground"),
+    "segments": ("streets", "lights", "buildings"),
+    "hidden_spots": ("lights", "buildings", "streets", "neighbourhoods", "ground"),
+    "buurten": ("streets", "lights", "buildings", "neighbourhoods"),
+}
+
+
+def _street_keys(twin: Twin) -> pd.DataFrame:
+    """``id``, ``highway``, ``name``, ``buurt`` of each segment; a missing buurt is taken from
+    the buurt holding the segment's midpoint."""
+    streets = twin.streets
+    keys = pd.DataFrame(
+        {c: streets[c].astype(object).to_numpy() for c in ("id", "highway", "name", "buurt")}
+    )
+    missing = keys["buurt"].isna().to_numpy()
+    if missing.any() and len(twin.buurten):
+        mid = shapely.line_interpolate_point(
+            streets.geometry.to_numpy()[missing], 0.5, normalized=True
+        )
+        keys.loc[missing, "buurt"] = _buurt_of(mid, twin)
+    return keys
+
+
+def _buurt_of(points: np.ndarray, twin: Twin) -> np.ndarray:
+    """CBS code of the buurt holding each point (None outside every buurt)."""
+    buurten = twin.buurten
+    out = np.full(len(points), None, dtype=object)
+    if len(points) == 0 or len(buurten) == 0:
+        return out
+    pt, area = shapely.STRtree(buurten.geometry.to_numpy()).query(points, predicate="within")
+    out[pt] = buurten["code"].to_numpy(dtype=object)[area]
+    return out
+
+
+def _fill_spot_buurten(spots: gpd.GeoDataFrame, twin: Twin) -> gpd.GeoDataFrame:
+    missing = spots["buurt"].isna().to_numpy()
+    if missing.any():
+        spots = spots.copy()
+        spots.loc[missing, "buurt"] = _buurt_of(
+            shapely.point_on_surface(spots.geometry.to_numpy()[missing]), twin
+        )
+    return spots
+
+
+def _near(grid: RasterGrid, among: np.ndarray, xy: np.ndarray, distance: float) -> np.ndarray:
+    """Cells of mask ``among`` whose centre is within ``distance`` of any point of ``xy``."""
+    out = np.zeros(grid.shape, dtype=bool)
+    cells = np.flatnonzero(among.ravel())
+    if len(xy) and len(cells):
+        d, _ = cKDTree(xy).query(grid.centres(cells), distance_upper_bound=distance)
+        out.ravel()[cells[np.isfinite(d)]] = True
+    return out
+
+
+def _surveillance_grid(
+    grid: RasterGrid,
+    public: np.ndarray,
+    facades: Any,
+    obstacles: shapely.STRtree,
+    settings: AnalysisSettings,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Day and night scores on ``grid``: evaluated where a watching façade is within the view
+    distance, 0 elsewhere in public space, NaN outside it."""
+    day = np.where(public, 0.0, np.nan)
+    night = day.copy()
+    if len(facades) == 0:
+        return day, night
+    cells = np.flatnonzero(public.ravel())
+    xy = grid.centres(cells)
+    d, _ = cKDTree(facades.xy).query(xy, distance_upper_bound=settings.view_distance)
+    reach = np.isfinite(d)
+    eyes = eyes_at_points(xy[reach], facades, obstacles, settings.view_distance)
+    day.ravel()[cells[reach]] = score_from_eyes(eyes.day, settings.full_view_m)
+    night.ravel()[cells[reach]] = score_from_eyes(eyes.night, settings.full_view_m)
+    return day, night
+
+
+def _compose(
+    twin: Twin,
+    physical: _Physical,
+    settings: AnalysisSettings,
+    weights: CptedWeights,
+    expert_segments: pd.Series | None,
+    expert_buurten: pd.Series | None,
+) -> Analysis:
+    """Add the CPTED indicator, the per-buurt summary and feeling vs fact (fast)."""
+    segments = physical.segments.copy()
+    experts = expert_component(
+        segments["id"], segments["buurt"], segments=expert_segments, buurten=expert_buurten
+    )
+    comp = cpted_components(segments, settings, experts)
+    for c in comp:
+        segments[f"cpted_{c}"] = comp[c].to_numpy()
+    indicator = cpted_indicator(comp, weights)
+    segments["cpted_indicator"] = indicator["cpted_indicator"].to_numpy()
+    segments["cpted_basis"] = indicator["cpted_basis"].to_numpy()
+
+    crime = crime_indicators(twin.public.values)
+    feeling = feeling_vs_fact(twin.public.values, twin.manifest, crime=crime)
+    buurten = _buurt_summary(twin, segments, physical.hidden_spots, feeling)
+    has_experts = expert_segments is not None or expert_buurten is not None
+    expert_note = "with CPTED experts' scores" if has_experts else "without experts' scores"
+    weights_note = ", ".join(f"{k} {v:g}" for k, v in weights.to_dict().items())
+    cpted_note = f"street CPTED indicator: weights {weights_note}; {expert_note}"
+    manifests = {
+        name: LayerManifest(
+            **{k: v for k, v in getattr(physical, name).attrs.items() if k in _FIELDS}
+        )
+        for name in ("lux", "surveillance_day", "surveillance_night")
+    }
+    manifests["segments"] = derived_manifest(
+        twin, "segments", layers=_INPUTS["segments"], notes=cpted_note
+    )
+    manifests["hidden_spots"] = derived_manifest(
+        twin, "hidden_spots", layers=_INPUTS["hidden_spots"]
+    )
+    indicators = [PERCEIVED, *crime]
+    manifests["feeling_vs_fact"] = derived_manifest(
+        twin,
+        "feeling_vs_fact",
+        indicators=indicators,
+        notes=feeling.attrs.get("note", ""),
+        min_count=5,
+    )
+    manifests["buurten"] = derived_manifest(
+        twin,
+        "buurten",
+        layers=_INPUTS["buurten"],
+        indicators=indicators,
+        notes=cpted_note,
+        min_count=5,
+    )
+    return Analysis(
+        lux=physical.lux,
+        surveillance_day=physical.surveillance_day,
+        surveillance_night=physical.surveillance_night,
+        segments=segments,
+        hidden_spots=physical.hidden_spots,
+        buurten=buurten,
+        feeling=feeling,
+        manifests=manifests,
+        settings=settings,
+        weights=weights,
+        fingerprint=twin.fingerprint,
+        timings=dict(physical.timings),
+    )
+
+
+_FIELDS = set(LayerManifest.__dataclass_fields__)
+
+
+def _weighted(
+    frame: pd.DataFrame, column: str, by: str = "buurt", weight: str = "length_m"
+) -> pd.Series:
+    ok = frame[column].notna()
+    w = frame[weight].where(ok, 0.0)
+    num = (frame[column].fillna(0.0) * w).groupby(frame[by]).sum()
+    den = w.groupby(frame[by]).sum()
+    return (num / den).where(den > 0)
+
+
+def _buurt_summary(
+    twin: Twin, segments: pd.DataFrame, spots: pd.DataFrame, feeling: pd.DataFrame
+) -> pd.DataFrame:
+    """One row per buurt: lighting, surveillance, hidden spots, CPTED indicator, feeling gap."""
+    codes = pd.Index(twin.buurten["code"].astype(str), name="code")
+    out = pd.DataFrame(index=codes)
+    out["name"] = [twin.area_name(c) for c in codes]
+    by = segments.groupby("buurt")
+    out["street_km"] = (by["length_m"].sum() / 1000).reindex(codes).fillna(0.0)
+    out["lux_mean"] = _weighted(segments, "lux_mean").reindex(codes)
+    out["lux_min"] = by["lux_min"].min().reindex(codes)
+    out["dark_share"] = _weighted(segments, "dark_share").reindex(codes)
+    out["surveillance_day"] = _weighted(segments, "surveillance_day").reindex(codes)
+    out["surveillance_night"] = _weighted(segments, "surveillance_night").reindex(codes)
+    out["vacancy_share"] = _weighted(segments, "vacancy_share").reindex(codes)
+    out["hidden_spots"] = spots.groupby("buurt").size().reindex(codes).fillna(0).astype(np.int64)
+    out["hidden_m2"] = spots.groupby("buurt")["area_m2"].sum().reindex(codes).fillna(0.0)
+    out["cpted_indicator"] = _weighted(segments, "cpted_indicator").reindex(codes)
+    for c in ("perceived", "crime", "feeling_gap", "reading"):
+        out[c] = feeling[c].reindex(codes)
+    out["reading"] = out["reading"].fillna("no data")
+    return out
