@@ -18,6 +18,7 @@ from twin.analytics import (
     facades_from_buildings,
     score_from_eyes,
 )
+from twin.analytics.sightlines import obstacles_from_footprints
 from twin.analytics.surveillance import eyes_weights
 
 SETTINGS = AnalysisSettings()
@@ -26,7 +27,7 @@ SETTINGS = AnalysisSettings()
 def _eyes(twin, points):
     """Eyes (day, night) at points given relative to the test origin."""
     facades = facades_from_buildings(twin.buildings, SETTINGS)
-    tree = shapely.STRtree(twin.buildings.geometry.to_numpy())
+    tree = obstacles_from_footprints(twin.buildings.geometry.to_numpy())
     xy = np.asarray(points, dtype=float) + np.array([X0, Y0])
     return eyes_at_points(xy, facades, tree, SETTINGS.view_distance)
 

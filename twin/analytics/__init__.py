@@ -17,7 +17,8 @@ Public API:
 - lighting: :func:`intensity_from_lumen`, :func:`illuminance`, :func:`lamps_from_lights`,
   :func:`lux_at_points`, :func:`lux_grid`, :func:`segment_lighting`;
 - surveillance: :func:`facades_from_buildings`, :func:`eyes_at_points`,
-  :func:`score_from_eyes`, :func:`segment_surveillance`;
+  :func:`score_from_eyes`, :func:`segment_surveillance`; lines of sight:
+  :func:`obstacles_from_footprints`, :func:`blocked`;
 - :func:`hidden_spots`, :func:`cpted_indicator`, :func:`cpted_components`,
   :func:`feeling_vs_fact`;
 - grids: :class:`RasterGrid`, :func:`grid_for`, :func:`public_space_mask`,
@@ -43,6 +44,7 @@ from twin.analytics.lighting import (
 )
 from twin.analytics.params import EYES_WEIGHTS, AnalysisSettings, CptedWeights
 from twin.analytics.sampling import samples_along
+from twin.analytics.sightlines import blocked, obstacles_from_footprints
 from twin.analytics.surveillance import (
     eyes_at_points,
     facades_from_buildings,
@@ -58,6 +60,7 @@ __all__ = [
     "RasterGrid",
     "analyse_twin",
     "analysis_summary",
+    "blocked",
     "clear_analysis_cache",
     "cpted_components",
     "cpted_indicator",
@@ -72,6 +75,7 @@ __all__ = [
     "lamps_from_lights",
     "lux_at_points",
     "lux_grid",
+    "obstacles_from_footprints",
     "public_space_mask",
     "raster_from_array",
     "samples_along",

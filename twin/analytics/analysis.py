@@ -15,7 +15,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -39,7 +38,9 @@ from twin.analytics.lighting import lamps_from_lights, lux_at_points, lux_grid, 
 from twin.analytics.params import AnalysisSettings, CptedWeights
 from twin.analytics.provenance import derived_manifest
 from twin.analytics.sampling import samples_along
+from twin.analytics.sightlines import Obstacles, obstacles_from_footprints
 from twin.analytics.surveillance import (
+    Facades,
     eyes_at_points,
     facades_from_buildings,
     score_from_eyes,
@@ -243,7 +244,7 @@ def physical_analysis(twin: Twin, settings: AnalysisSettings) -> _Physical:
 
     # surveillance: segments and raster
     facades = facades_from_buildings(buildings, settings)
-    obstacles = shapely.STRtree(buildings.geometry.to_numpy())
+    obstacles = obstacles_from_footprints(buildings.geometry.to_numpy())
     eye_samples = samples_along(lines, settings.surveillance_spacing)
     eyes = eyes_at_points(eye_samples.xy, facades, obstacles, settings.view_distance)
     watching = segment_surveillance(eye_samples, eyes, len(streets), settings)
@@ -383,8 +384,8 @@ def _near(grid: RasterGrid, among: np.ndarray, xy: np.ndarray, distance: float) 
 def _surveillance_grid(
     grid: RasterGrid,
     public: np.ndarray,
-    facades: Any,
-    obstacles: shapely.STRtree,
+    facades: Facades,
+    obstacles: Obstacles,
     settings: AnalysisSettings,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Day and night scores on ``grid``: evaluated where a watching façade is within the view

@@ -20,8 +20,9 @@ in "weighted façade metres". The **score** is ``min(1, eyes / full_view_m)``: 0
 see you, 1 = at least ``full_view_m`` metres of lived-in façade look on.
 
 Candidate pairs come from a KD-tree (only window–place pairs within the view distance), and
-the lines of sight are tested in bulk against an STRtree of the footprints (GEOS), so the cost
-grows with the number of nearby pairs, i.e. linearly with city size.
+the lines of sight are tested in bulk against an STRtree of the footprints
+(:mod:`twin.analytics.sightlines`), so the cost grows with the number of nearby pairs, i.e.
+linearly with city size.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from scipy.spatial import cKDTree
 
 from twin.analytics.params import EYES_WEIGHTS, AnalysisSettings
 from twin.analytics.sampling import Samples, pairs_within
+from twin.analytics.sightlines import Obstacles, blocked
 
 __all__ = [
     "Eyes",
@@ -51,8 +53,6 @@ __all__ = [
 FACADE_OFFSET = 0.05
 #: Walls shorter than this (m) are corners and digitising noise, not façades.
 MIN_FACADE = 1.0
-#: Sight lines tested per STRtree call: bounds the memory of the GEOS line objects (~60 MB).
-LOS_CHUNK = 250_000
 #: Uses not in the weights table count as this one.
 FALLBACK_USE = "community"
 
@@ -139,22 +139,13 @@ def facades_from_buildings(
     )
 
 
-def _blocked(start: np.ndarray, end: np.ndarray, obstacles: shapely.STRtree) -> np.ndarray:
-    """True where the segment start → end crosses any obstacle geometry."""
-    blocked = np.zeros(len(start), dtype=bool)
-    for a in range(0, len(start), LOS_CHUNK):
-        lines = shapely.linestrings(np.stack([start[a : a + LOS_CHUNK], end[a : a + LOS_CHUNK]], 1))
-        hit = obstacles.query(lines, predicate="intersects")[0]
-        blocked[a + hit] = True
-    return blocked
-
-
 def eyes_at_points(
-    xy: np.ndarray, facades: Facades, obstacles: shapely.STRtree, view_distance: float
+    xy: np.ndarray, facades: Facades, obstacles: Obstacles, view_distance: float
 ) -> Eyes:
     """Weighted façade metres overlooking each point of ``xy`` (n, 2), by day and at night.
 
-    ``obstacles`` is an STRtree of all building footprints (every building blocks the view).
+    ``obstacles`` holds all building footprints (every building blocks the view; see
+    :func:`~twin.analytics.sightlines.obstacles_from_footprints`).
     """
     day = np.zeros(len(xy))
     night = np.zeros(len(xy))
@@ -164,7 +155,7 @@ def eyes_at_points(
     for i, j, _d in pairs_within(xy, tree, view_distance):
         ahead = np.einsum("ij,ij->i", xy[i] - facades.xy[j], facades.normal[j]) > 0
         i, j = i[ahead], j[ahead]
-        seen = ~_blocked(facades.xy[j], xy[i], obstacles)
+        seen = ~blocked(facades.xy[j], xy[i], obstacles)
         i, j = i[seen], j[seen]
         day += np.bincount(i, facades.day[j] * facades.length[j], minlength=len(xy))
         night += np.bincount(i, facades.night[j] * facades.length[j], minlength=len(xy))
