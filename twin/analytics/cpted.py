@@ -38,8 +38,8 @@ def vacancy_nearby(
     """Per line: the number of buildings whose centre is within ``radius`` (garages and sheds
     not counted) and the share of them that is vacant (NaN when there are none)."""
     counted = buildings[buildings["use"].astype(str) != "garage"]
-    n = np.zeros(len(lines))
-    vacant = np.zeros(len(lines))
+    n: np.ndarray = np.zeros(len(lines))
+    vacant: np.ndarray = np.zeros(len(lines))
     if len(counted) and len(lines):
         centres = shapely.point_on_surface(counted.geometry.to_numpy())
         line, b = shapely.STRtree(centres).query(lines, predicate="dwithin", distance=radius)

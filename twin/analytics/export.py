@@ -14,9 +14,11 @@ from typing import Any
 
 import numpy as np
 import rasterio
+import shapely
 
 from twin.analytics.analysis import Analysis
 from twin.constants import RD_CRS
+from twin.crs import to_wgs84
 
 __all__ = ["TOP_SPOTS", "analysis_summary", "write_geotiffs"]
 
@@ -109,7 +111,8 @@ def analysis_summary(analysis: Analysis, *, top_spots: int = TOP_SPOTS) -> dict[
         for code, row in analysis.buurten.iterrows()
     ]
     spots = analysis.hidden_spots.head(top_spots)
-    centroids = spots.geometry.centroid if len(spots) else []
+    centres = shapely.get_coordinates(shapely.point_on_surface(spots.geometry.to_numpy()))
+    lon, lat = to_wgs84(centres[:, 0], centres[:, 1]) if len(spots) else (centres, centres)
     return {
         "fingerprint": analysis.fingerprint,
         "synthetic": analysis.synthetic,
@@ -132,13 +135,15 @@ def analysis_summary(analysis: Analysis, *, top_spots: int = TOP_SPOTS) -> dict[
         "hidden_spots": [
             {
                 "rank": int(r["rank"]),
-                "x": _plain(c.x),
-                "y": _plain(c.y),
+                "x": _plain(c[0]),
+                "y": _plain(c[1]),
+                "lon": round(float(lo), 6),
+                "lat": round(float(la), 6),
                 **{
                     k: _plain(r[k]) for k in ("severity", "area_m2", "buurt", "street_id", "reason")
                 },
             }
-            for (_, r), c in zip(spots.iterrows(), centroids, strict=True)
+            for (_, r), c, lo, la in zip(spots.iterrows(), centres, lon, lat, strict=True)
         ],
         "settings": analysis.settings.to_dict(),
         "weights": analysis.weights.to_dict(),

@@ -40,7 +40,7 @@ PERCEIVED = "perceived_unsafety_pct"
 def crime_indicators(public: xr.Dataset) -> list[str]:
     """Registered-crime rate indicators of a twin: ``crime_*`` variables of kind 'rate'."""
     return sorted(
-        n
+        str(n)
         for n in public.data_vars
         if str(n).startswith("crime_") and public[n].attrs.get("kind") == "rate"
     )

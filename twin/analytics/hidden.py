@@ -145,11 +145,13 @@ def hidden_spots(
 
     path_m, street_row = _paths_through(labels, grid, samples, n)
     has_street = street_row >= 0
-    pick = np.where(has_street, street_row, 0)
+    pick = street_row
 
     def street_col(name: str) -> np.ndarray:
-        values = streets[name].to_numpy(dtype=object)[pick] if len(streets) else np.full(n, None)
-        return np.where(has_street, values, None)
+        out = np.full(n, None, dtype=object)
+        if len(streets):
+            out[has_street] = streets[name].to_numpy(dtype=object)[pick[has_street]]
+        return out
 
     frame = pd.DataFrame(
         {
@@ -188,8 +190,8 @@ def _paths_through(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Length (m) of street sample points inside each spot, and the row of the street with the
     most length inside it (-1 when none)."""
-    path_m = np.zeros(n)
-    best = np.full(n, -1, dtype=np.int64)
+    path_m: np.ndarray = np.zeros(n)
+    best: np.ndarray = np.full(n, -1, dtype=np.int64)
     if len(samples) == 0:
         return path_m, best
     row, col = grid.cell_of(samples.xy)
