@@ -171,10 +171,13 @@ def test_turning_a_building_into_a_home_never_lowers_night_surveillance(specs, d
     assert np.all(after.night >= before.night - 1e-9)
 
 
-def test_surveillance_raster_has_scores_in_public_space_only():
+def test_surveillance_raster_covers_the_street_space_only():
     analysis = analyse_twin(_row_street(), use_cache=False)
     night = analysis.surveillance_night
     assert float(night.sel(x=X0 + 50, y=Y0, method="nearest")) > 0.9  # on the street
+    assert float(night.sel(x=X0 + 105, y=Y0, method="nearest")) > 0  # its end, 5 m on
     assert np.isnan(float(night.sel(x=X0 + 55, y=Y0 + 15, method="nearest")))  # in a home
+    # open ground 60 m from any street (a back garden, a field): not scored
+    assert np.isnan(float(night.sel(x=X0 + 55, y=Y0 + 65, method="nearest")))
     assert np.nanmin(night.to_numpy()) >= 0 and np.nanmax(night.to_numpy()) <= 1
     assert night.attrs["units"] == "1" and night.attrs["crs"] == "EPSG:28992"

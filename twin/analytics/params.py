@@ -67,8 +67,9 @@ class AnalysisSettings:
     unobserved_score : float
         A night surveillance score below this counts as unobserved.
     path_buffer : float
-        Hidden spots are searched where people walk: within this distance (m) of a street, path
-        or footway centre line.
+        The street space: public space within this distance (m) of a street, path or footway
+        centre line. The surveillance raster covers it, and hidden spots are searched in it,
+        where people walk (not in back gardens, which open data counts as public space).
     built_up_distance : float
         ... and inside the built-up area: within this distance (m) of a building (measured on
         the surveillance grid). Unlit paths across fields and woods are dark routes, not

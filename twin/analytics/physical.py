@@ -99,12 +99,13 @@ def physical_analysis(twin: Twin, settings: AnalysisSettings) -> Physical:
     sgrid = grid_for(bounds, settings.surveillance_resolution)
     built = burn_polygons(buildings.geometry.to_numpy(), sgrid)
     spublic = public_space_mask(sgrid, areas, buildings.geometry, water)
-    day, night = _surveillance_grid(sgrid, spublic, facades, obstacles, settings)
+    street_space = _near(sgrid, spublic, light_samples.xy, settings.path_buffer)
+    day, night = _surveillance_grid(sgrid, street_space, facades, obstacles, settings)
     clock.lap("surveillance raster")
 
     # hidden spots on the surveillance grid
     built_up = ndimage.distance_transform_edt(~built) * sgrid.res <= settings.built_up_distance
-    walkable = _near(sgrid, spublic & built_up, light_samples.xy, settings.path_buffer)
+    walkable = street_space & built_up
     cells = np.flatnonzero(walkable.ravel())
     cell_lux = np.full(sgrid.shape, np.nan)
     cell_lux.ravel()[cells] = lux_at_points(sgrid.centres(cells), lamps)
@@ -230,18 +231,19 @@ def _near(grid: RasterGrid, among: np.ndarray, xy: np.ndarray, distance: float) 
 
 def _surveillance_grid(
     grid: RasterGrid,
-    public: np.ndarray,
+    street_space: np.ndarray,
     facades: Facades,
     obstacles: Obstacles,
     settings: AnalysisSettings,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Day and night scores on ``grid``: evaluated where a watching façade is within the view
-    distance, 0 elsewhere in public space, NaN outside it."""
-    day = np.where(public, 0.0, np.nan)
+    """Day and night scores on the cells of ``street_space``: evaluated where a watching façade
+    is within the view distance, 0 elsewhere in the street space, NaN outside it (gardens,
+    fields and buildings are not scored)."""
+    day = np.where(street_space, 0.0, np.nan)
     night = day.copy()
     if len(facades) == 0:
         return day, night
-    cells = np.flatnonzero(public.ravel())
+    cells = np.flatnonzero(street_space.ravel())
     xy = grid.centres(cells)
     d, _ = cKDTree(facades.xy).query(xy, distance_upper_bound=settings.view_distance)
     reach = np.isfinite(d)

@@ -24,12 +24,14 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "surveillance_day": (
         "natural surveillance by day: façades overlooking public space",
         "weighted façade metres in unobstructed view within the view distance, by building "
-        "use by day; score = min(1, eyes / full_view_m); 2D line of sight",
+        "use by day; score = min(1, eyes / full_view_m); 2D line of sight; cells of the street "
+        "space (public space within path_buffer of a street or path) only",
     ),
     "surveillance_night": (
         "natural surveillance in the evening: façades overlooking public space",
         "weighted façade metres in unobstructed view within the view distance, by building "
-        "use at night (homes most, offices hardly); score = min(1, eyes / full_view_m)",
+        "use at night (homes most, offices hardly); score = min(1, eyes / full_view_m); cells "
+        "of the street space only",
     ),
     "segments": (
         "lighting, surveillance, vacancy and the street CPTED indicator per street segment",
