@@ -268,6 +268,9 @@ def test_every_output_has_a_manifest_saying_computed_from_and_synthetic():
     assert "not a prediction" in analysis.manifests["segments"].notes
     assert "not a prediction" in analysis.manifests["buurten"].notes
     assert analysis.lux.attrs["source"] == analysis.manifests["lux"].source
+    assert analysis.segments.attrs["manifest"]["source"].startswith("computed from streets")
+    assert analysis.hidden_spots.attrs["manifest"]["synthetic"] is True
+    assert analysis.buurten.attrs["manifest"] == analysis.manifests["buurten"].to_dict()
     assert analysis.synthetic
 
 

@@ -68,8 +68,8 @@ class Analysis:
         The assumptions used.
     fingerprint : str
         ``twin.fingerprint`` of the analysed twin.
-    timings : dict of str to float
-        Seconds per step (of the run that computed the physical part).
+    timings, cpu_timings : dict of str to float
+        Wall-clock and CPU seconds per step (of the run that computed the physical part).
     """
 
     lux: xr.DataArray
@@ -84,6 +84,7 @@ class Analysis:
     weights: CptedWeights
     fingerprint: str
     timings: dict[str, float] = field(default_factory=dict)
+    cpu_timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def rasters(self) -> dict[str, xr.DataArray]:
@@ -229,6 +230,14 @@ def _compose(
         notes=cpted_note,
         min_count=5,
     )
+    # the frames carry their manifest too (as the rasters do in their attributes)
+    for frame, name in (
+        (segments, "segments"),
+        (physical.hidden_spots, "hidden_spots"),
+        (buurten, "buurten"),
+        (feeling, "feeling_vs_fact"),
+    ):
+        frame.attrs["manifest"] = manifests[name].to_dict()
     return Analysis(
         lux=physical.lux,
         surveillance_day=physical.surveillance_day,
@@ -242,6 +251,7 @@ def _compose(
         weights=weights,
         fingerprint=twin.fingerprint,
         timings=dict(physical.timings),
+        cpu_timings=dict(physical.cpu_timings),
     )
 
 

@@ -149,4 +149,5 @@ def analysis_summary(analysis: Analysis, *, top_spots: int = TOP_SPOTS) -> dict[
         "weights": analysis.weights.to_dict(),
         "manifests": {k: m.to_dict() for k, m in analysis.manifests.items()},
         "timings_s": analysis.timings,
+        "cpu_timings_s": analysis.cpu_timings,
     }
