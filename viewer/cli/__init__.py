@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "viewer.cli.assessments",
     "viewer.cli.importing",
     "viewer.cli.ask",
+    "viewer.cli.analyse",
 )
 
 

@@ -1,0 +1,87 @@
+"""Night and eyes-on-the-street analytics: lighting, natural surveillance, hidden spots, the
+street CPTED indicator and feeling vs fact.
+
+Pure functions over the city model (frames and arrays in, frames and DataArrays out); the one
+module that touches files is :mod:`twin.analytics.export`.
+
+>>> from twin import load_twin
+>>> from twin.analytics import analyse_twin
+>>> a = analyse_twin(load_twin())              # doctest: +SKIP
+>>> a.buurten[["lux_mean", "surveillance_night", "cpted_indicator"]]  # doctest: +SKIP
+
+Public API:
+
+- :func:`analyse_twin` → :class:`Analysis` (cached by ``twin.fingerprint``),
+  :func:`clear_analysis_cache`;
+- assumptions: :class:`AnalysisSettings`, :class:`CptedWeights`, :data:`EYES_WEIGHTS`;
+- lighting: :func:`intensity_from_lumen`, :func:`illuminance`, :func:`lamps_from_lights`,
+  :func:`lux_at_points`, :func:`lux_grid`, :func:`segment_lighting`;
+- surveillance: :func:`facades_from_buildings`, :func:`eyes_at_points`,
+  :func:`score_from_eyes`, :func:`segment_surveillance`; lines of sight:
+  :func:`obstacles_from_footprints`, :func:`blocked`;
+- :func:`hidden_spots`, :func:`cpted_indicator`, :func:`cpted_components`,
+  :func:`feeling_vs_fact`;
+- grids: :class:`RasterGrid`, :func:`grid_for`, :func:`public_space_mask`,
+  :func:`raster_from_array`, :func:`samples_along`;
+- export (files): :func:`write_geotiffs`, :func:`analysis_summary`.
+"""
+
+from __future__ import annotations
+
+from twin.analytics.analysis import Analysis, analyse_twin, clear_analysis_cache
+from twin.analytics.cpted import cpted_components, cpted_indicator, expert_component, vacancy_nearby
+from twin.analytics.export import analysis_summary, write_geotiffs
+from twin.analytics.feeling import feeling_vs_fact
+from twin.analytics.grid import RasterGrid, grid_for, public_space_mask, raster_from_array
+from twin.analytics.hidden import hidden_spots
+from twin.analytics.lighting import (
+    illuminance,
+    intensity_from_lumen,
+    lamps_from_lights,
+    lux_at_points,
+    lux_grid,
+    segment_lighting,
+)
+from twin.analytics.params import EYES_WEIGHTS, AnalysisSettings, CptedWeights
+from twin.analytics.sampling import samples_along
+from twin.analytics.sightlines import blocked, obstacles_from_footprints
+from twin.analytics.surveillance import (
+    eyes_at_points,
+    facades_from_buildings,
+    score_from_eyes,
+    segment_surveillance,
+)
+
+__all__ = [
+    "EYES_WEIGHTS",
+    "Analysis",
+    "AnalysisSettings",
+    "CptedWeights",
+    "RasterGrid",
+    "analyse_twin",
+    "analysis_summary",
+    "blocked",
+    "clear_analysis_cache",
+    "cpted_components",
+    "cpted_indicator",
+    "expert_component",
+    "eyes_at_points",
+    "facades_from_buildings",
+    "feeling_vs_fact",
+    "grid_for",
+    "hidden_spots",
+    "illuminance",
+    "intensity_from_lumen",
+    "lamps_from_lights",
+    "lux_at_points",
+    "lux_grid",
+    "obstacles_from_footprints",
+    "public_space_mask",
+    "raster_from_array",
+    "samples_along",
+    "score_from_eyes",
+    "segment_lighting",
+    "segment_surveillance",
+    "vacancy_nearby",
+    "write_geotiffs",
+]
