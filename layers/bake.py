@@ -121,6 +121,12 @@ def shapes_from_baked(blob: bytes) -> np.ndarray:
 def _polygon_arrays(geoms: np.ndarray, origin: np.ndarray) -> dict[str, np.ndarray]:
     """Rings, parts and quantised coordinates of (multi)polygons, closing vertices dropped."""
     parts, feature = shapely.get_parts(geoms, return_index=True)
+    if len(parts) == 0:  # an empty layer (a gap in an imported twin) bakes to no features
+        return {
+            "ring_len": np.zeros(0, np.uint16),
+            "part_rings": np.zeros(0, np.uint32),
+            "xy": _quantise(np.zeros((0, 2)), origin),
+        }
     parts = shapely.orient_polygons(parts) if hasattr(shapely, "orient_polygons") else parts
     _, coords, (ring_off, part_off) = shapely.to_ragged_array(parts)
     keep = np.ones(len(coords), dtype=bool)
@@ -138,6 +144,8 @@ def _polygon_arrays(geoms: np.ndarray, origin: np.ndarray) -> dict[str, np.ndarr
 
 def _line_arrays(geoms: np.ndarray, origin: np.ndarray) -> dict[str, np.ndarray]:
     parts, feature = shapely.get_parts(geoms, return_index=True)
+    if len(parts) == 0:
+        return {"path_len": np.zeros(0, np.uint32), "xy": _quantise(np.zeros((0, 2)), origin)}
     _, coords, (off,) = shapely.to_ragged_array(parts)
     out = {"path_len": np.diff(off).astype(np.uint32)}
     if len(parts) != len(geoms):

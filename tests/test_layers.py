@@ -232,3 +232,16 @@ def test_bake_points_keeps_extra_arrays():
     assert arrays["c"].tolist() == [1, 2] and header["tooltips"][1][0] == "b"
     xy = shapely.get_coordinates(shapes_from_baked(blob)).ravel()
     assert xy.tolist() == pytest.approx([6.0, 50.9, 6.1, 50.8], abs=1e-7)
+
+
+def test_bake_handles_empty_layers(small):
+    """A partial twin (no land use, no lights: gaps of a real import) still bakes."""
+    from twin.store import empty_layer
+
+    partial = small.replace_layers(ground=empty_layer("ground"), lights=empty_layer("lights"))
+    baked = bake_twin(partial)
+    for layer in ("ground", "lights"):
+        header, _ = read_baked(baked.files[layer])
+        assert header["count"] == 0
+        assert len(shapes_from_baked(baked.files[layer])) == 0
+    assert read_baked(baked.files["buildings"])[0]["count"] == len(small.buildings)

@@ -106,7 +106,7 @@ def test_map_end_to_end(app_url, page, small):
     assert not leaks, f"the page called other hosts: {leaks}"
 
 
-def test_map_js_matches_python(browser):
+def test_map_js_matches_python(browser, small):
     """twinmap.js decodes baked files and classifies values exactly as the Python side does."""
     from layers import bake_points, class_index, classify_values, read_baked
     from viewer.assets import map_js_path
@@ -140,6 +140,20 @@ def test_map_js_matches_python(browser):
          [None if not np.isfinite(v) else float(v) for v in values],
          '<img src=x onerror="alert(1)">&'],
     )  # fmt: skip
+    # an empty layer (a gap of a real import) decodes to no features, without an error
+    from layers import bake_twin
+    from twin.store import empty_layer
+
+    empty = bake_twin(small.replace_layers(ground=empty_layer("ground"))).files["ground"]
+    decoded = pg.evaluate(
+        """async (b64) => {
+            const m = await import('/twinmap.js');
+            const f = m.decodeBaked(Uint8Array.from(atob(b64), c => c.charCodeAt(0)).buffer);
+            return {count: f.header.count, n: f.positions.length};
+        }""",
+        base64.b64encode(empty).decode(),
+    )
+    assert decoded == {"count": 0, "n": 0}
     pg.close()
     header, arrays = read_baked(blob)
     xy = np.asarray(result["positions"]).reshape(-1, 2)
