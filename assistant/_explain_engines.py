@@ -213,7 +213,13 @@ def explain_assessments(w: Writer) -> None:
         ]
         w.add(w.p("assess_measures", items=", ".join(items)))
     if res["notes"]:
-        lines = [w.p("assess_notes_head", shown=len(res["notes"]), total=res["notes_total"])]
+        lines = [
+            w.p(
+                "assess_notes_head",
+                shown=res.get("notes_shown", len(res["notes"])),
+                total=res["notes_total"],
+            )
+        ]
         for note in res["notes"]:
             when = (
                 w.p(f"observed_word_{note['observed']}")

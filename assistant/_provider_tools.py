@@ -129,6 +129,7 @@ def summarise_assessments(ctx: ToolContext, area: str | None = None, street: str
             }
             for r in notes[:MAX_NOTES]
         ],
+        "notes_shown": min(len(notes), MAX_NOTES),
         "notes_total": len(notes),
         "sources": [
             source_entry(

@@ -403,3 +403,22 @@ def test_a_stored_note_that_says_ignore_your_instructions_changes_nothing_with_c
     assert after == before, "nothing changed in the store"
     assert [c.text for c in answer.grounding.flagged] == ["0 per 1000"]
     assert "0 per 1000 ⚠[niet gecontroleerd]" in answer.marked_text
+
+
+def test_more_notes_than_are_quoted_keep_the_answer_grounded(demo, tmp_path):
+    """The "8 of 11" shown/total counts are numbers from the tool result, not inventions."""
+    path = tmp_path / "many.sqlite"
+    sid, _ = _street(demo, CENTRUM)
+    with open_store(path) as store:
+        for i in range(11):
+            store.create(
+                make_assessment(target_from_street(demo, sid), {"li_even_lighting": 1 + i % 5},
+                                notes=f"Schouw {i}.", observed_at=f"2026-01-{i + 1:02d}"),
+                Author("Anna de Vries"),
+            )  # fmt: skip
+    providers = Providers(assessments=StoreAssessments(demo, path))
+    answer = Assistant(demo, providers=providers, audit=False).ask(
+        "What do the assessments say about this area?", area=CENTRUM
+    )
+    assert "quoted verbatim, 8 of 11" in answer.marked_text
+    assert answer.grounding.ok, answer.grounding.flagged
