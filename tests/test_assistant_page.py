@@ -280,3 +280,23 @@ def test_explain_requests_become_questions(small):
     turn = turn_from_request(small, ExplainRequest("scenario", scenario_id="3"), "de")
     assert turn.scenario == "3" and turn.lang == "en"
     assert turn.question.startswith("Explain this scenario result")
+
+
+def test_an_assessment_request_asks_about_its_street(small):
+    from twin.assessments import Author, make_assessment, open_store, target_from_street
+    from viewer.pages.assistant import turn_from_request
+
+    street = small.streets[small.streets["name"].notna()].iloc[0]
+    with open_store() as store:
+        saved = store.create(
+            make_assessment(target_from_street(small, street["id"]), {"li_even_lighting": 2}),
+            Author("Anna de Vries"),
+        )
+    turn = turn_from_request(
+        small, ExplainRequest("assessment", assessment_id=saved.assessment_id), "nl"
+    )
+    assert turn.question == f"Wat zeggen de CPTED-beoordelingen over {street['name']}?"
+    assert turn.area == CENTRUM
+    unknown = turn_from_request(small, ExplainRequest("assessment", assessment_id="0" * 32), "en")
+    assert unknown.question.startswith("What do the CPTED assessments say about this place")
+    assert unknown.area is None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -51,7 +51,6 @@ class Turn:
     scenario: str | None = None
     lang: str | None = None
     answer: Answer | None = None
-    events: list[str] = field(default_factory=list)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -72,6 +71,20 @@ def _answer_lang(lang: str) -> str:
     return lang if lang in ("nl", "en") else "en"
 
 
+def _assessment_place(assessment_id: str) -> tuple[str | None, str | None]:
+    """The buurt and street segment of a stored assessment (None, None when unknown)."""
+    from twin.assessments import AssessmentError, open_store, store_path
+
+    if not store_path().exists():
+        return None, None
+    try:
+        with open_store() as store:
+            head = store.head(assessment_id)
+    except AssessmentError:
+        return None, None
+    return head.get("buurt") or None, head.get("street") or None
+
+
 def turn_from_request(twin: Twin, request: ExplainRequest, lang: str) -> Turn:
     """The question an Explain button asks, with the object on screen as context."""
     answer_lang = _answer_lang(lang)
@@ -79,9 +92,13 @@ def turn_from_request(twin: Twin, request: ExplainRequest, lang: str) -> Turn:
     if request.building_id and not area:
         rows = twin.buildings.loc[twin.buildings["id"] == request.building_id, "buurt"]
         area = str(rows.iloc[0]) if len(rows) else None
+    street_id = request.street_id
+    if request.assessment_id and not (area and street_id):
+        where = _assessment_place(request.assessment_id)
+        area, street_id = area or where[0], street_id or where[1]
     street = None
-    if request.street_id:
-        rows = twin.streets.loc[twin.streets["id"] == request.street_id]
+    if street_id:
+        rows = twin.streets.loc[twin.streets["id"] == street_id]
         if len(rows):
             name = rows["name"].iloc[0]
             street = name if isinstance(name, str) and name else None
