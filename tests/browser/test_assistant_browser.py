@@ -55,6 +55,8 @@ def test_ask_see_sources_and_show_on_map(app_url, page, small):
     page.get_by_text("getallen in dit antwoord komen uit de opgezochte gegevens").wait_for(
         timeout=30_000
     )
+    page.get_by_text("geen tokens, niets verstuurd").wait_for(timeout=30_000)  # the last line
+    page.get_by_role("button", name="Heerlen-Centrum op de kaart").wait_for(timeout=30_000)
     answer = page.locator('[data-testid="stChatMessage"]').last
     text = answer.inner_text()
     assert "Heerlen-Centrum vergeleken met Heerlen" in text
