@@ -96,7 +96,14 @@ def explain_what_helps(w: Writer) -> None:
     intervention = resolve_intervention(w.ctx, w.q.text)
     results = []
     if intervention:
-        results.append(w.call("evidence_for_intervention", intervention=intervention))
+        measures = {m["key"]: m for m in catalogue("intents")["measure"]}
+        named = [measures[k]["outcome"] for k in w.q.measures if measures[k].get("outcome")]
+        res = None
+        if len(set(named)) == 1:  # "does CCTV work against burglary?": that outcome only
+            res = w.call("evidence_for_intervention", intervention=intervention, outcome=named[0])
+        if res is None or not res["entries"]:
+            res = w.call("evidence_for_intervention", intervention=intervention)
+        results.append(res)
     else:
         outcomes = list(dict.fromkeys(o for o, _ in _outcomes(w)))[:2]
         targets: list[str | None] = [*outcomes] if outcomes else [None]
