@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from assistant._catalogue import catalogue, normalise
@@ -27,9 +28,14 @@ def _fmt(value: Any, w: Writer, signed: bool = False) -> str:
     if value is None:
         return "–"
     text = format_value(float(value), lang=w.lang)
+    if _ZERO.fullmatch(text):
+        return "0"  # −0.03 shown as "−0" reads as a (tiny) decrease; say zero
     if signed and float(value) > 0:
         text = "+" + text
     return text.replace("-", "−")
+
+
+_ZERO = re.compile(r"[-−+]?0(?:[.,]0*)?")
 
 
 def _name(item: dict[str, Any], w: Writer, key: str = "name") -> str:
@@ -90,7 +96,14 @@ def explain_what_helps(w: Writer) -> None:
     intervention = resolve_intervention(w.ctx, w.q.text)
     results = []
     if intervention:
-        results.append(w.call("evidence_for_intervention", intervention=intervention))
+        measures = {m["key"]: m for m in catalogue("intents")["measure"]}
+        named = [measures[k]["outcome"] for k in w.q.measures if measures[k].get("outcome")]
+        res = None
+        if len(set(named)) == 1:  # "does CCTV work against burglary?": that outcome only
+            res = w.call("evidence_for_intervention", intervention=intervention, outcome=named[0])
+        if res is None or not res["entries"]:
+            res = w.call("evidence_for_intervention", intervention=intervention)
+        results.append(res)
     else:
         outcomes = list(dict.fromkeys(o for o, _ in _outcomes(w)))[:2]
         targets: list[str | None] = [*outcomes] if outcomes else [None]
@@ -134,6 +147,8 @@ def explain_what_helps(w: Writer) -> None:
     w.add("\n".join(lines))
     w.add(w.p("helps_grades"))
     w.add(w.p("helps_caveat"))
+    if any(e.get("interval_basis") for e in entries[:8]):
+        w.add(w.p("helps_interval_basis"))
     if w.ctx.providers.has("scenarios"):
         w.add(w.p("helps_scenario"))
 
@@ -205,7 +220,13 @@ def explain_assessments(w: Writer) -> None:
         ]
         w.add(w.p("assess_measures", items=", ".join(items)))
     if res["notes"]:
-        lines = [w.p("assess_notes_head", shown=len(res["notes"]), total=res["notes_total"])]
+        lines = [
+            w.p(
+                "assess_notes_head",
+                shown=res.get("notes_shown", len(res["notes"])),
+                total=res["notes_total"],
+            )
+        ]
         for note in res["notes"]:
             when = (
                 w.p(f"observed_word_{note['observed']}")
@@ -268,37 +289,13 @@ def explain_scenario(w: Writer) -> None:
             "scenario_head",
             name=quote_untrusted(str(res.get("name", sid))),
             interventions=join_items(interventions, w.lang),
-            horizon=res.get("horizon", ""),
+            horizon=_horizon(str(res.get("horizon", "")), w),
             draws=format_value(float(res.get("draws", 0)), lang=w.lang),
         )
     )
     lines = [w.p("scenario_outcomes_head")]
     for o in res.get("outcomes", []):
-        area = w.ctx.index.names.get(str(o.get("area", "")), str(o.get("area", "")))
-        label = _name(o, w, "label") or str(o.get("outcome", ""))
-        if o.get("no_reliable_evidence"):
-            lines.append(w.p("scenario_no_evidence", label=label, area=area))
-            continue
-        lines.append(
-            w.p(
-                "scenario_outcome",
-                label=label,
-                area=area,
-                baseline=_fmt(o.get("baseline"), w),
-                median=_fmt(o.get("median"), w),
-                change=_fmt(o.get("change_pct_median"), w, signed=True),
-                low80=_fmt(o.get("low80"), w),
-                high80=_fmt(o.get("high80"), w),
-                low95=_fmt(o.get("low95"), w),
-                high95=_fmt(o.get("high95"), w),
-                prob=format_value(
-                    100.0 * float(o.get("prob_reduction", 0.0)), lang=w.lang, decimals=0
-                ),
-            )
-        )
-        baseline, high95 = o.get("baseline"), o.get("high95")
-        if baseline is not None and high95 is not None and float(high95) >= float(baseline):
-            lines.append(w.p("scenario_uncertain"))
+        lines += _scenario_outcome(o, w)
     w.add("\n".join(lines))
     evidence = res.get("evidence", [])
     if evidence:
@@ -307,18 +304,26 @@ def explain_scenario(w: Writer) -> None:
         for i in res.get("interventions", []):
             names.setdefault(str(i.get("kind", "")), _name(i, w))
         labels = {str(o.get("outcome", "")): _name(o, w, "label") for o in res.get("outcomes", [])}
+        by_intervention: dict[str, list[str]] = {}
         for e in evidence:
             source = {"source": e.get("citation", ""), "grade": e.get("grade", "")}
-            line = w.p(
-                "scenario_evidence",
-                intervention=names.get(str(e.get("intervention", ""))) or e.get("intervention", ""),
+            item = w.p(
+                "scenario_evidence_item",
                 outcome=labels.get(str(e.get("outcome", ""))) or e.get("outcome", ""),
                 grade=e.get("grade", ""),
                 cite=w.cite(source),
             )
             if not e.get("verified", True):
-                line += w.p("helps_unverified")
-            ev_lines.append(line)
+                item += w.p("helps_unverified")
+            by_intervention.setdefault(str(e.get("intervention", "")), []).append(item)
+        for ident, items in by_intervention.items():
+            ev_lines.append(
+                w.p(
+                    "scenario_evidence",
+                    intervention=names.get(ident) or ident,
+                    items="; ".join(items),
+                )
+            )
         w.add("\n".join(ev_lines))
     if res.get("assumptions"):
         w.add(
@@ -326,6 +331,45 @@ def explain_scenario(w: Writer) -> None:
         )
     if res.get("synthetic"):
         w.add(w.p("scenario_synthetic"))
+
+
+def _horizon(horizon: str, w: Writer) -> str:
+    """``"year 3"`` in the answer's language."""
+    match = re.fullmatch(r"\s*(?:year|jaar)\s*(\d+)\s*", horizon)
+    return w.p("horizon_year", n=match.group(1)) if match else horizon
+
+
+def _scenario_outcome(o: dict[str, Any], w: Writer) -> list[str]:
+    """The lines of one outcome of a scenario result: change with its intervals, or why not."""
+    area = w.ctx.index.names.get(str(o.get("area", "")), str(o.get("area", "")))
+    label = _name(o, w, "label") or str(o.get("outcome", ""))
+    if o.get("no_reliable_evidence"):
+        return [w.p("scenario_no_evidence", label=label, area=area)]
+    values = {
+        "label": label,
+        "area": area,
+        "change": _fmt(o.get("change_pct_median"), w, signed=True),
+        "prob": format_value(100.0 * float(o.get("prob_reduction", 0.0)), lang=w.lang, decimals=0),
+    }
+    for bound in ("low80", "high80", "low95", "high95"):
+        values[bound] = _fmt(o.get(f"change_pct_{bound}"), w, signed=True)
+    if o.get("baseline") is None or o.get("median") is None:
+        lines = [w.p("scenario_outcome_hidden", **values)]
+    else:
+        unit = "scenario_unit_pct" if "%" in str(o.get("unit", "")) else "scenario_unit_count"
+        lines = [
+            w.p(
+                "scenario_outcome",
+                baseline=_fmt(o["baseline"], w),
+                median=_fmt(o["median"], w),
+                unit=w.p(unit),
+                **values,
+            )
+        ]
+    high95 = o.get("change_pct_high95")
+    if high95 is not None and float(high95) >= 0:
+        lines.append(w.p("scenario_uncertain"))
+    return lines
 
 
 # -- analytics --------------------------------------------------------------------------------

@@ -85,7 +85,8 @@ def summarise_assessments(ctx: ToolContext, area: str | None = None, street: str
     principles: list[dict[str, Any]] = []
     weak: list[str] = []
     for p in PRINCIPLES:
-        scores = [r.get("scores", {}).get(p) for r in records]
+        # a principle missing from a record was not assessed there; None means n/a
+        scores = [r["scores"][p] for r in records if p in (r.get("scores") or {})]
         given = [float(s) for s in scores if isinstance(s, int | float)]
         if given:
             principles.append(
@@ -128,6 +129,7 @@ def summarise_assessments(ctx: ToolContext, area: str | None = None, street: str
             }
             for r in notes[:MAX_NOTES]
         ],
+        "notes_shown": min(len(notes), MAX_NOTES),
         "notes_total": len(notes),
         "sources": [
             source_entry(

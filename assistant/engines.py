@@ -1,30 +1,37 @@
 """Where the project's engines are plugged into the assistant (the integration point).
 
 :func:`engine_providers` is what the CLI (``socialtwin ask``) and the viewer use. Each engine
-needs a small adapter that satisfies one protocol of :mod:`assistant.providers`:
+has a small adapter that satisfies one protocol of :mod:`assistant.providers`:
 
-- ``twin/assessments`` (CPTED store)      → :class:`~assistant.providers.AssessmentProvider`
-- ``twin/analytics`` (lighting, …)        → :class:`~assistant.providers.AnalyticsProvider`
-- ``scenarios`` (engine and store)        → :class:`~assistant.providers.ScenarioProvider`
-- ``scenarios`` (evidence registry)       → :class:`~assistant.providers.EvidenceProvider`
+- ``twin/assessments`` (CPTED store) → ``AssessmentProvider``: :class:`StoreAssessments`
+- ``scenarios`` (engine and store) → ``ScenarioProvider``: :class:`EngineScenarios`
+- ``scenarios`` (evidence registry) → ``EvidenceProvider``: :class:`RegistryEvidence`
+- ``twin/analytics`` (lighting, surveillance, …) → ``AnalyticsProvider``: not yet (issue 4)
 
-Until an adapter is added here, its engine counts as "not connected": its tools are not
-offered to Claude and the offline explainer says so. See ``docs/assistant.md``.
+An engine without an adapter counts as "not connected": its tools are not offered to Claude
+and the offline explainer says so. See ``docs/assistant.md``.
 """
 
 from __future__ import annotations
 
+from assistant._engine_assessments import StoreAssessments
+from assistant._engine_evidence import RegistryEvidence
+from assistant._engine_scenarios import EngineScenarios
 from assistant.providers import Providers
 from twin import Twin
 
-__all__ = ["engine_providers"]
+__all__ = ["EngineScenarios", "RegistryEvidence", "StoreAssessments", "engine_providers"]
 
 
 def engine_providers(twin: Twin) -> Providers:
     """The providers of the engines installed with this project, for ``twin``.
 
-    None is plugged in on this branch: the engines are built concurrently on other branches
-    and are connected when they are merged (one adapter each, see the module docstring).
+    Assessments and scenarios are read from the stores under the home folder
+    (``SOCIALTWIN_HOME``) each time they are asked for, so what was saved a moment ago in the
+    app is what the assistant explains. The street analytics are not plugged in yet.
     """
-    del twin  # the adapters will read the twin's path (stores) and layers (analytics)
-    return Providers()
+    return Providers(
+        assessments=StoreAssessments(twin),
+        scenarios=EngineScenarios(twin),
+        evidence=RegistryEvidence(),
+    )

@@ -80,8 +80,10 @@ class ScenarioProvider(Protocol):
     - ``interventions``: ``[{"kind", "name_nl", "name_en", "areas": [codes], "params": {}}]``,
     - ``outcomes``: ``[{"outcome", "label_nl", "label_en", "unit", "area" (code, or the
       municipality), "baseline", "median", "low80", "high80", "low95", "high95",
-      "change_pct_median", "change_pct_low95", "change_pct_high95", "prob_reduction",
-      "no_reliable_evidence" (bool)}]``,
+      "change_pct_median", "change_pct_low80", "change_pct_high80", "change_pct_low95",
+      "change_pct_high95", "prob_reduction", "no_reliable_evidence" (bool)}]``; absolute
+      values are None (and ``"suppressed": True``) where the source suppressed the figure,
+      ``unit`` containing "%" means a share of residents, otherwise a count per year,
     - ``evidence``: ``[{"intervention", "outcome", "grade" A–D, "citation", "verified"}]``,
     - ``assumptions``: list of sentences, ``sources``: as everywhere.
 

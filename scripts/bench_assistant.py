@@ -5,9 +5,11 @@ index are built once, then every answer reads them (and writes its audit row).
 Naive: every question re-reads the twin from its files, recomputes suppression and rebuilds
 the lookups before answering — what a stateless "answer = f(files, question)" would do.
 
-Question types that need an engine (evidence, assessments, scenarios, analytics) run on the
-fake providers of ``assistant.testing``: the real engines are not plugged in on this branch,
-so those rows time the explainer and its tools, not the engines behind them.
+Question types marked + run on the real engines (``assistant.engines``): the evidence registry,
+an assessment store seeded with 40 assessments and a scenario store holding the template
+scenario (10,000 draws). The naive path builds fresh providers per question, so it runs the
+scenario again each time; ours runs it once and reads the cached result. The street analytics
+(marked *) are not plugged in yet and run on the fake provider of ``assistant.testing``.
 
     python scripts/bench_assistant.py [--repeat 20] [--naive-repeat 3]
 """
@@ -33,9 +35,10 @@ QUESTIONS = [
     ("ranking (NL)", "Welke buurten hebben de meeste inbraken?", {}),
     ("source (EN)", "Where do the figures on feeling unsafe come from?", {}),
     ("areas (NL)", "Welke buurten horen bij wijk Heerlen-Centrum?", {}),
-    ("what helps* (NL)", "Wat zou hier helpen tegen inbraak?", {"area": "BU09171000"}),
-    ("assessments* (EN)", "What do the assessments say about this area?", {"area": "BU09171000"}),
-    ("scenario* (NL)", "Leg dit scenario uit", {"scenario": "sc1"}),
+    ("what helps+ (NL)", "Wat zou hier helpen tegen inbraak?", {"area": "BU09171000"}),
+    ("evidence+ (EN)", "Does alley gating work against burglary?", {}),
+    ("assessments+ (EN)", "What do the assessments say about this area?", {"area": "BU09171000"}),
+    ("scenario+ (NL)", "Leg dit scenario uit", {"scenario": "1"}),
     ("lighting* (EN)", "Why is it so dark in Maria Gewanden?", {}),
     ("refusal (NL)", "Wie woont er op de Akerstraat 12?", {}),
     ("can't answer (EN)", "Tell me a joke about cats.", {}),
@@ -61,21 +64,24 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["SOCIALTWIN_HOME"] = tempfile.mkdtemp(prefix="bench-assistant-")
 
     from assistant import Assistant
-    from assistant.testing import fake_providers
     from twin import demo_twin_path, read_twin
 
     path = demo_twin_path()
     t0 = time.perf_counter()
     twin = read_twin(path)
     load_ms = (time.perf_counter() - t0) * 1000.0
-    ours = Assistant(twin, providers=fake_providers(twin))
+    _seed_stores(twin)
+    ours = Assistant(twin, providers=_providers(twin))
     t0 = time.perf_counter()
     ours.ask(*QUESTIONS[0][1:2], **QUESTIONS[0][2])
     first_ms = (time.perf_counter() - t0) * 1000.0
+    t0 = time.perf_counter()
+    ours.ask("Leg dit scenario uit", scenario="1")
+    scenario_ms = (time.perf_counter() - t0) * 1000.0
 
     def naive(question: str, options: dict) -> None:
-        fresh = read_twin(path)  # files → twin; suppression and lookups rebuilt below
-        Assistant(fresh, providers=fake_providers(fresh)).ask(question, **options)
+        fresh = read_twin(path)  # files → twin; suppression, lookups and engines rebuilt below
+        Assistant(fresh, providers=_providers(fresh)).ask(question, **options)
 
     rows = []
     for label, question, options in QUESTIONS:
@@ -100,10 +106,44 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(
         f"\nonce per twin (ours): load {load_ms:.0f} ms; first answer incl. suppression and "
-        f"index {first_ms:.0f} ms"
+        f"index {first_ms:.0f} ms; first explanation of the saved scenario (runs it) "
+        f"{scenario_ms:.0f} ms"
     )
-    print("* on the fake engines of assistant.testing (real engines not plugged in on this branch)")
+    print("+ on the real engines (evidence registry, assessment store, scenario engine and store)")
+    print("* on the fake analytics of assistant.testing (not plugged in yet)")
     return 0
+
+
+def _providers(twin):
+    """The real engines, plus the fake street analytics (not plugged in yet)."""
+    from dataclasses import replace
+
+    from assistant.engines import engine_providers
+    from assistant.testing import fake_providers
+
+    return replace(engine_providers(twin), analytics=fake_providers(twin).analytics)
+
+
+def _seed_stores(twin) -> None:
+    """40 assessments in Maria Gewanden and the template scenario, in the bench's home."""
+    from scenarios import ScenarioStore, scenario_from_toml, template_toml
+    from twin.assessments import Author, make_assessment, open_store, target_from_street
+
+    streets = twin.streets[(twin.streets["buurt"] == "BU09171000") & twin.streets["name"].notna()]
+    items = ["li_even_lighting", "ns_sightlines", "ma_litter_graffiti", "ac_back_alleys"]
+    with open_store() as store:
+        for i in range(40):
+            scores = {item: 1 + (i * 7 + k * 3) % 5 for k, item in enumerate(items)}
+            target = target_from_street(twin, str(streets["id"].iloc[i % len(streets)]))
+            note = f"Schouw {i}: donkere hoek bij de garages, heg te hoog."
+            store.create(
+                make_assessment(target, scores, notes=note, observed_at="2026-03-01",
+                                time_of_day=("day", "night")[i % 2],
+                                measures=["street_lighting"]),
+                Author("bench"),
+            )  # fmt: skip
+    with ScenarioStore() as store:
+        store.save(scenario_from_toml(template_toml(twin)))
 
 
 if __name__ == "__main__":

@@ -204,7 +204,13 @@ ENGINE_CASES = [
         {"scenario": "sc1"},
         "explain_scenario",
         "nl",
-        ["van 11 naar 9,5 (−13,6 %)", "kans op een daling 83 %", "niet zeker", "bewijs B"],
+        [
+            "van 11 naar 9,5 per jaar, een verandering van −13,6 % (80 %: −26,4 tot −1,8 %",
+            "kans op een daling 83 %",
+            "niet zeker",
+            "Woninginbraak B [2]",
+            "horizon jaar 1",
+        ],
     ),
     (
         "scenario_en",
@@ -212,7 +218,7 @@ ENGINE_CASES = [
         {},
         "explain_scenario",
         "en",
-        ["from 11 to 9.5", "no reliable evidence of an effect", "synthetic demo data"],
+        ["from 11 to 9.5 a year", "no reliable evidence of an effect", "synthetic demo data"],
     ),
     (
         "lighting_nl",

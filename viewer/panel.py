@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from twin import Twin
+from viewer.explain import ExplainRequest, explain_button
 from viewer.i18n import language, t
 from viewer.map import Pick
 from viewer.state import area_label, indicator_label
@@ -97,5 +98,6 @@ def selection_panel(twin: Twin, pick: Pick | None, *, year: int | None = None) -
     if pick.area:
         st.markdown(f"**{t('panel.indicators_of', area=area_label(twin, pick.area))}**")
         st.table(area_indicator_table(twin, pick.area, year), hide_index=True)
+        explain_button(ExplainRequest("area", area=pick.area), key=f"explain.panel.{pick.area}")
     else:
         st.caption(t("panel.outside"))

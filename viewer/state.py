@@ -8,13 +8,20 @@ from twin import Twin, load_twin
 from viewer.i18n import has, t
 
 __all__ = [
+    "MAP_FOCUS_KEY",
     "area_label",
     "get_twin",
     "indicator_label",
     "indicator_years",
     "keep_widget_state",
+    "request_map_focus",
     "synthetic_notice",
+    "take_map_focus",
 ]
+
+#: Session key through which any page asks the Map page to fly to an area: the value is a CBS
+#: code; the Map page takes it (once) on its next draw. Set it with :func:`request_map_focus`.
+MAP_FOCUS_KEY = "show_on_map"
 
 
 @st.cache_resource(show_spinner=False)
@@ -66,3 +73,14 @@ def keep_widget_state(*prefixes: str) -> None:
     for k in list(st.session_state.keys()):
         if isinstance(k, str) and k.startswith(prefixes):
             st.session_state[k] = st.session_state[k]
+
+
+def request_map_focus(code: str) -> None:
+    """Ask the Map page to fly to area ``code`` when it is drawn next ("show on map")."""
+    st.session_state[MAP_FOCUS_KEY] = str(code)
+
+
+def take_map_focus(twin: Twin) -> str | None:
+    """The area a page asked the Map page to show, once (removed when read); None if unknown."""
+    code = st.session_state.pop(MAP_FOCUS_KEY, None)
+    return code if isinstance(code, str) and code in set(twin.neighbourhoods["code"]) else None

@@ -257,7 +257,10 @@ class TwinMap {
     this.marks.prepared = performance.now();
     const saved = (() => { try { return JSON.parse(sessionStorage.getItem(this.storageKey())); } catch (e) { return null; } })();
     const initial = saved || data.initialView;
-    if (saved && data.fly) this.flyToken = data.fly.token; // a remount does not replay an old fly-to
+    // a remount (page switch) replays no fly-to it has done, but does one asked for since
+    // ("show on map" from another page): the last token flown is kept beside the view
+    const flown = (() => { try { return JSON.parse(sessionStorage.getItem(`${this.storageKey()}:fly`)); } catch (e) { return null; } })();
+    if (saved) this.flyToken = flown;
     const probe = ["SolidPolygonLayer", "PathLayer", "ScatterplotLayer", "TextLayer", "BitmapLayer"];
     this.deck = window.createDeck({
       container: this.canvasBox,
@@ -464,6 +467,7 @@ class TwinMap {
     let target = null;
     if (d.fly && d.fly.token !== this.flyToken) {
       this.flyToken = d.fly.token;
+      try { sessionStorage.setItem(`${this.storageKey()}:fly`, JSON.stringify(d.fly.token)); } catch (e) { /* private mode */ }
       target = { ...this.view, ...d.fly.view, transitionDuration: d.fly.duration ?? 1200 };
     }
     const wantPitch = d.topDown ? 0 : (this.view.pitch || d.initialView.pitch || 45);

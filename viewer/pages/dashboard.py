@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from twin import Twin, indicator_names
+from viewer.explain import ExplainRequest, explain_button
 from viewer.i18n import language, t
 from viewer.state import area_label, get_twin, indicator_label, synthetic_notice
 
@@ -61,6 +62,7 @@ def render() -> None:
             t("dash.compare_none", lang=lang) if c == _NONE else area_label(twin, c)
         ),
     )  # fmt: skip
+    explain_button(ExplainRequest("area", area=code), key="explain.dash")
     codes = [code, *gemeente, *([other] if other not in (_NONE, code) else [])]
     st.caption(t("dash.explain"))
     names = indicator_names(twin.indicators)

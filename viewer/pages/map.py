@@ -10,7 +10,14 @@ from viewer.colouring import BUILDING_COLOURINGS, area_colouring, building_colou
 from viewer.i18n import language, t
 from viewer.map import LAYER_NAMES, fly_to_area, twin_map
 from viewer.panel import selection_panel
-from viewer.state import area_label, get_twin, indicator_label, indicator_years, synthetic_notice
+from viewer.state import (
+    area_label,
+    get_twin,
+    indicator_label,
+    indicator_years,
+    synthetic_notice,
+    take_map_focus,
+)
 
 __all__ = ["MAP_KEY", "render"]
 
@@ -131,6 +138,9 @@ def render() -> None:
 
     if not routes_mounted():
         st.warning(t("map.no_asset_route"))
+    focus = take_map_focus(twin)  # "show on map" from another page (e.g. the assistant)
+    if focus:
+        fly_to_area(twin, MAP_KEY, focus)
     col_map, col_side = st.columns([3, 1], gap="small")
     with col_map:
         result = twin_map(
