@@ -489,7 +489,8 @@ def test_markers_filters_and_rollups(studio_env, small):
     rgba = np.asarray(m1.rgba)
     worst = frame["overall"].to_numpy().argmin()
     assert rgba[worst][:3].tolist() == [215, 48, 39], "a 1 is red"
-    assert any(tip[0].startswith("gebouw") for tip in m1.tooltips)
+    assert any(tip[0].startswith("Gebouw DEMO.pand") for tip in m1.tooltips)
+    assert {r[1] for tip in m1.tooltips for r in tip[1]} >= {"1,0", "Bram Janssen"}
     _seed(small, i=9)
     assert markers_overlay(get_store(), small, filters, "nl") is not m1, "a save changes them"
 

@@ -25,12 +25,12 @@ from twin.assessments import (
     AssessmentStore,
     filter_assessments,
     load_form,
-    marker_payload,
     open_store,
     rollup_by_buurt,
     rollup_by_street,
     store_path,
 )
+from twin.assessments.limits import MARKER_COORD_DECIMALS
 from viewer.cpted_model import form_language
 from viewer.i18n import t
 from viewer.map import Markers, StreetPaint
@@ -174,8 +174,10 @@ def _tooltips(twin: Twin, frame: pd.DataFrame, lang: str) -> list[tuple[str, lis
         *(frame[c] if c in frame else [""] * len(frame) for c in cols), strict=True
     ):
         what = names.get(tid) if kind == "street" else tid
-        title = f"{kind_label.get(kind, kind)} {what or ''}".strip()
+        label = kind_label.get(kind, kind)
+        title = f"{label[:1].upper()}{label[1:]} {what or ''}".strip()
         score = "–" if overall is None or overall != overall else f"{overall:.1f}"
+        score = score.replace(".", ",") if lang in ("nl", "de") else score
         note = " ".join(str(notes or "").split())
         if len(note) > _TIP_NOTE_CHARS:
             note = note[: _TIP_NOTE_CHARS - 1] + "…"
@@ -197,31 +199,34 @@ def _markers(
     path: str, signature: tuple, filters: tuple, lang: str, _twin: Twin, twin_key: str
 ) -> Markers:
     frame = filtered_frame(_frame(path, signature, False), dict(filters))
-    payload = marker_payload(frame)
-    notes = _notes(_store(path), frame)
     return Markers(
         MARKER_LAYER,
-        payload["lon"],
-        payload["lat"],
+        frame["lon"].round(MARKER_COORD_DECIMALS).tolist(),
+        frame["lat"].round(MARKER_COORD_DECIMALS).tolist(),
         frame["id"].tolist(),
-        rgba=marker_colours(np.array([np.nan if s is None else s for s in payload["score"]])),
-        tooltips=_tooltips(_twin, frame.assign(notes=notes), lang),
+        rgba=marker_colours(frame["overall"].to_numpy(float)),
+        tooltips=_tooltips_of(_store(path), _twin, frame, lang),
         radius_m=5.0,
     )
 
 
-#: Notes by (store, id, version): the head table does not hold them, and a version never
-#: changes, so after one bulk read only new versions are fetched.
+#: Tooltips and notes by (store, id, version, …): a version never changes, so after the first
+#: build only the assessments saved since are read and formatted again.
+_tip_cache: dict[tuple, tuple[str, list]] = {}
 _notes_cache: dict[tuple[str, str, int], str] = {}
 #: Above this many unknown versions, read all current versions in one query.
 _NOTES_BULK = 50
+#: Entries kept before a cache starts over (a few hundred bytes each).
+_CACHE_LIMIT = 200_000
 
 
 def _notes(store: AssessmentStore, frame: pd.DataFrame) -> list[str]:
-    """The current notes of every row of ``frame``."""
+    """The current notes of every row of ``frame`` (the head table does not hold them)."""
     path = str(store.path)
     keys = [(path, i, int(v)) for i, v in zip(frame["id"], frame["current_version"], strict=True)]
     missing = [k for k in keys if k not in _notes_cache]
+    if len(_notes_cache) + len(missing) > _CACHE_LIMIT:
+        _notes_cache.clear()
     if len(missing) > _NOTES_BULK:
         for _, v, _ in store.current_versions():
             _notes_cache[(path, v.assessment_id, v.version)] = v.assessment.notes
@@ -229,6 +234,21 @@ def _notes(store: AssessmentStore, frame: pd.DataFrame) -> list[str]:
         for k in missing:
             _notes_cache[k] = store.get(k[1], k[2]).assessment.notes
     return [_notes_cache.get(k, "") for k in keys]
+
+
+def _tooltips_of(store: AssessmentStore, twin: Twin, frame: pd.DataFrame, lang: str) -> list:
+    """Every row's tooltip, formatted once per version and language."""
+    base = (str(store.path), twin.fingerprint, lang)
+    keys = [(*base, i, int(v)) for i, v in zip(frame["id"], frame["current_version"], strict=True)]
+    todo = [j for j, k in enumerate(keys) if k not in _tip_cache]
+    if todo:
+        if len(_tip_cache) + len(todo) > _CACHE_LIMIT:
+            _tip_cache.clear()
+            todo = list(range(len(keys)))
+        rows = frame.iloc[todo]
+        tips = _tooltips(twin, rows.assign(notes=_notes(store, rows)), lang)
+        _tip_cache.update({keys[j]: tip for j, tip in zip(todo, tips, strict=True)})
+    return [_tip_cache[k] for k in keys]
 
 
 def markers_overlay(store: AssessmentStore, twin: Twin, filters: Filters, lang: str) -> Markers:

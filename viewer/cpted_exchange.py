@@ -26,7 +26,7 @@ from twin.assessments import (
     photos_dir_for,
 )
 from twin.assessments.report import entries_from_store, report_html
-from viewer.cpted_data import get_store
+from viewer.cpted_data import assessments_frame, get_store
 from viewer.cpted_form import acting_author, meta
 from viewer.cpted_model import form_language, md_escape
 from viewer.i18n import language, t
@@ -239,7 +239,7 @@ def export_name(fmt: str, *, with_photos: bool) -> tuple[str, str]:
     return f"{EXPORT_STEM}{FORMATS[fmt][0]}", _MIME[fmt]
 
 
-def render_exchange(twin: Twin, frame_all: pd.DataFrame) -> None:
+def render_exchange(twin: Twin, frame: pd.DataFrame) -> None:
     """Export as downloads (made when clicked); import with a report of every bad row."""
     lang = language()
     st.markdown(f"**{t('cpted.exchange.export')}**")
@@ -252,7 +252,7 @@ def render_exchange(twin: Twin, frame_all: pd.DataFrame) -> None:
         key="cpted.export_fmt",
     )
     deleted = c2.checkbox(t("cpted.exchange.include_deleted"), key="cpted.export_deleted")
-    rows = frame_all if deleted else frame_all[~frame_all["deleted"]]
+    rows = assessments_frame(get_store(), include_deleted=True) if deleted else frame
     name, mime = export_name(fmt, with_photos=bool(rows["n_photos"].sum()))
     st.download_button(
         t("cpted.exchange.download", name=name, n=len(rows)),

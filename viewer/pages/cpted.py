@@ -169,32 +169,21 @@ def _polygon_overlay(corners_rd: list[list[float]], oid: str) -> RasterOverlay |
 
 
 def _overlays(twin: Twin, filters: dict, lang: str) -> list:
-    overlays: list = [markers_overlay(get_store(), twin, filters, lang)]
+    """Drawn in order: areas, the selection (a dark disc that rings the markers on it), the
+    assessment markers, and the corners of an area being drawn."""
+    overlays: list = []
     target = f.meta()["target"]
     if target and target.get("area_wkt"):
         import shapely
 
         ring = shapely.from_wkt(target["area_wkt"]).exterior.coords[:-1]
-        poly = _polygon_overlay([list(c) for c in ring], "cpted-area")
-        overlays.insert(0, poly)
+        overlays.append(_polygon_overlay([list(c) for c in ring], "cpted-area"))
     verts = st.session_state[S_VERTICES]
-    if verts:
-        drawn = _polygon_overlay(verts, "cpted-drawing")
-        if drawn is not None:
-            overlays.insert(0, drawn)
-        xy = np.asarray(verts, float)
-        lon, lat = to_wgs84(xy[:, 0], xy[:, 1])
-        overlays.append(
-            Markers(
-                _CORNER_LAYER,
-                np.atleast_1d(lon).tolist(),
-                np.atleast_1d(lat).tolist(),
-                [str(i) for i in range(len(xy))],
-                rgba=(213, 94, 0, 255),
-                radius_m=2.0,
-            )
-        )
+    drawn = _polygon_overlay(verts, "cpted-drawing") if verts else None
+    if drawn is not None:
+        overlays.append(drawn)
     if target:
+        title = target_title(twin, target, lang)
         overlays.append(
             Markers(
                 _TARGET_LAYER,
@@ -202,8 +191,23 @@ def _overlays(twin: Twin, filters: dict, lang: str) -> list:
                 [target["lat"]],
                 ["target"],
                 rgba=(20, 20, 20, 255),
-                radius_m=2.5,
-                tooltips=[(target_title(twin, target, lang), [])],
+                radius_m=8.0,
+                tooltips=[(title, [])],
+            )
+        )
+    overlays.append(markers_overlay(get_store(), twin, filters, lang))
+    if verts:
+        xy = np.asarray(verts, float)
+        lon, lat = to_wgs84(xy[:, 0], xy[:, 1])
+        ids = [str(i) for i in range(len(xy))]
+        overlays.append(
+            Markers(
+                _CORNER_LAYER,
+                np.atleast_1d(lon).tolist(),
+                np.atleast_1d(lat).tolist(),
+                ids,
+                rgba=(213, 94, 0, 255),
+                radius_m=2.0,
             )
         )
     return overlays
@@ -349,11 +353,15 @@ def _open_from_list() -> None:
         f.request_open(ids[rows[0]])
 
 
-def _list(twin: Twin, shown: pd.DataFrame, everything: pd.DataFrame) -> None:
+def _list(twin: Twin, shown: pd.DataFrame, frame: pd.DataFrame) -> None:
     lang = language()
     form, flang = load_form(), form_language(lang)
     deleted = st.toggle(t("cpted.list.show_deleted"), key="cpted.show_deleted")
-    rows = everything[everything["deleted"]] if deleted else shown
+    if deleted:  # read only when asked: the table with deleted rows is a second query
+        everything = assessments_frame(get_store(), include_deleted=True)
+        rows = everything[everything["deleted"]]
+    else:
+        rows = shown
     rows = rows.sort_values("saved_at", ascending=False).head(MAX_LIST)
     st.session_state[S_LIST_IDS] = rows["id"].tolist()
     names = dict(zip(twin.streets["id"], twin.streets["name"], strict=True))
@@ -381,7 +389,7 @@ def _list(twin: Twin, shown: pd.DataFrame, everything: pd.DataFrame) -> None:
             t(
                 "cpted.list.caption",
                 shown=len(shown),
-                total=int((~everything["deleted"]).sum()),
+                total=len(frame),
                 limit=MAX_LIST,
             )
         )
@@ -460,13 +468,12 @@ def render() -> None:
         required=True,
         key="cpted.section",
     )
-    everything = assessments_frame(store, include_deleted=True)
     if section == "exchange":
-        render_exchange(twin, everything)
+        render_exchange(twin, frame)
     elif section == "reports":
         render_reports(twin, shown)
     else:
-        _list(twin, shown, everything)
+        _list(twin, shown, frame)
     f.autosave()
 
 
