@@ -494,6 +494,14 @@ def test_markers_filters_and_rollups(studio_env, small):
     _seed(small, i=9)
     assert markers_overlay(get_store(), small, filters, "nl") is not m1, "a save changes them"
 
+    # streets painted by their roll-up
+    s.at.sidebar.toggle(key="cpted.street_scores").set_value(True)
+    s.run()
+    from viewer.cpted_data import street_score_paint
+
+    paint = street_score_paint(small, get_store(), "nl")
+    assert (paint.classes >= 0).sum() >= 1 and (paint.classes < 0).sum() > 100
+
     # roll-ups of the selected building's street and buurt
     s.pick("buildings", 3)
     cells = s.cells()
@@ -735,6 +743,20 @@ def test_drafts_on_disk(tmp_path):
         d.write_draft("../x", {"values": {}}, {})
 
 
+def test_markers_bake_their_file_once(monkeypatch):
+    import viewer.map._paint as paint
+    from viewer.map import Markers
+
+    m = Markers("cpted", [5.98, 5.99], [50.88, 50.89], ["a", "b"], tooltips=[("<b>", [])] * 2)
+    first = m.to_payload((5.9, 50.8))
+
+    def no_more_baking(*args, **kwargs):
+        raise AssertionError("baked again")
+
+    monkeypatch.setattr(paint, "bake_points", no_more_baking)
+    assert m.to_payload((5.9, 50.8)) == first, "same file, same URL, no second bake"
+
+
 def test_marker_colours_by_score():
     from layers import NO_DATA_RGBA
     from viewer.cpted_data import marker_colours
@@ -743,3 +765,15 @@ def test_marker_colours_by_score():
     assert len({tuple(c) for c in rgba[:5]}) == 5, "one colour per whole score"
     assert rgba[5].tolist() == list(NO_DATA_RGBA), "unscored is grey"
     assert marker_colours(np.array([1.4]))[0].tolist() == rgba[0].tolist()
+
+
+@pytest.mark.slow
+def test_pdf_report_prints(studio_env, small):
+    from viewer.cpted_exchange import report_bytes
+    from viewer.printing import chromium_path
+
+    if chromium_path() is None:
+        pytest.skip("Chromium is not installed")
+    aid = _seed(small, notes=NASTY)
+    pdf = report_bytes(small, [aid], area="Heerlen-Centrum (BU09173300)", lang="en", pdf=True)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 5_000

@@ -293,26 +293,20 @@ def _report_buttons(twin: Twin, ids: list[str], area: str | None, stem: str, key
     from viewer.printing import chromium_path
 
     lang = language()
-    c1, c2 = st.columns(2)
-    c1.download_button(
-        t("cpted.report.html"),
-        data=lambda: report_bytes(twin, ids, area=area, lang=lang, pdf=False),
-        file_name=f"{stem}.html",
-        mime="text/html",
-        key=f"cpted-report-html-{key}",
-        icon=":material/description:",
-    )
-    if chromium_path() is None:
-        c2.caption(t("cpted.report.no_pdf"))
-        return
-    c2.download_button(
-        t("cpted.report.pdf"),
-        data=lambda: report_bytes(twin, ids, area=area, lang=lang, pdf=True),
-        file_name=f"{stem}.pdf",
-        mime="application/pdf",
-        key=f"cpted-report-pdf-{key}",
-        icon=":material/picture_as_pdf:",
-    )
+    kinds = [("html", "text/html", ":material/description:")]
+    if chromium_path() is not None:
+        kinds.append(("pdf", "application/pdf", ":material/picture_as_pdf:"))
+    for col, (ext, mime, icon) in zip(st.columns(2), kinds, strict=False):
+        col.download_button(
+            t(f"cpted.report.{ext}"),
+            data=lambda pdf=ext == "pdf": report_bytes(twin, ids, area=area, lang=lang, pdf=pdf),
+            file_name=f"{stem}.{ext}",
+            mime=mime,
+            key=f"cpted-report-{ext}-{key}",
+            icon=icon,
+        )
+    if len(kinds) == 1:
+        st.caption(t("cpted.report.no_pdf"))
 
 
 def render_reports(twin: Twin, frame: pd.DataFrame) -> None:

@@ -129,15 +129,15 @@ def render_pending(twin: Twin) -> None:
                     new=md_escape(target_title(twin, pending["target"], lang)),
                 )
             )
-            c1, c2, c3 = st.columns(3)
-            c1.button(t("cpted.pending.move"), key="cpted-pending-move", on_click=f.move_draft)
         else:
             st.warning(t("cpted.pending.open", current=md_escape(what)))
-            c2, c3 = st.columns(2)
-        c2.button(
+        row = st.container(horizontal=True)
+        if pending["kind"] == "target":
+            row.button(t("cpted.pending.move"), key="cpted-pending-move", on_click=f.move_draft)
+        row.button(
             t("cpted.pending.discard"), key="cpted-pending-discard", on_click=f.discard_changes
         )
-        c3.button(
+        row.button(
             t("cpted.pending.keep"),
             key="cpted-pending-keep",
             on_click=lambda: st.session_state.pop(f.S_PENDING, None),
@@ -179,14 +179,14 @@ def _render_conflict() -> None:
             left.text(theirs_data.get("notes") or "–")
             right.caption(col_mine)
             right.text(c["mine"].get("notes") or "–")
-        b1, b2 = st.columns(2)
-        b1.button(
+        row = st.container(horizontal=True)
+        row.button(
             t("cpted.conflict.reapply", version=theirs.version),
             type="primary",
             key="cpted-conflict-reapply",
             on_click=f.reapply_mine,
         )
-        b2.button(
+        row.button(
             t("cpted.conflict.take_theirs", version=theirs.version),
             key="cpted-conflict-theirs",
             on_click=f.take_theirs,
@@ -295,8 +295,8 @@ def _to_scenario(aid: str) -> None:
 
 
 def _actions(m: dict, dirty: bool) -> None:
-    b1, b2, b3, b4 = st.columns(4)
-    b1.button(
+    row = st.container(horizontal=True)
+    row.button(
         t("cpted.save"),
         type="primary",
         key="cpted-save",
@@ -304,16 +304,16 @@ def _actions(m: dict, dirty: bool) -> None:
         disabled=not m["target"] or m["deleted"],
         icon=":material/save:",
     )
-    b2.button(
+    row.button(
         t("cpted.discard"), key="cpted-discard", on_click=f.discard_changes, disabled=not dirty
     )
-    b3.button(
+    row.button(
         t("cpted.new_here"),
         key="cpted-new",
         on_click=f.new_assessment,
         disabled=not m["target"] or dirty,
     )
-    b4.button(
+    row.button(
         t("cpted.delete"),
         key="cpted-delete",
         on_click=f.delete,
@@ -388,8 +388,8 @@ def render_form(twin: Twin) -> None:
     _actions(m, dirty)
     _show_message("draft")
     if m["aid"]:
-        c1, c2 = st.columns(2)
-        with c1:
+        row = st.container(horizontal=True)
+        with row:
             stored = get_store().get(m["aid"]).assessment.measures
             if st.button(
                 t("cpted.scenario.button"),
@@ -399,7 +399,6 @@ def render_form(twin: Twin) -> None:
                 icon=":material/trending_up:",
             ):
                 _to_scenario(m["aid"])
-        with c2:
             tg = m["target"] or {}
             explain_button(
                 ExplainRequest(

@@ -64,6 +64,12 @@ def test_pick_fill_save_and_see_the_marker(app_url, page, small):
         save_artifact(page, "cpted-pick-failed.png")
         raise
     page.get_by_role("cell", name="Heerlen-Centrum (BU09173300)").first.wait_for(timeout=30_000)
+    # the click was handled before the page drew (map callback): the selection is on the map
+    # in the same run, not one rerun later
+    overlays = page.evaluate(
+        "() => window.__twinmap.instances.get('cpted').data.overlays.map((o) => o.id)"
+    )
+    assert "cpted-target" in overlays, overlays
 
     # fill: two items, a note with markup, night; then save
     page.locator(".st-key-cpted-score-ns_sightlines").get_by_role("radio", name="2").click()

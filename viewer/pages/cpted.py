@@ -119,26 +119,21 @@ def _on_pick(twin: Twin, pick: Pick) -> None:
 
 
 def _handle_pick(twin: Twin, pick: Pick, mode: str) -> None:
-    flang = form_language(language())
+    if mode == "area":  # every click is a corner, wherever it lands
+        st.session_state[S_VERTICES].append([round(pick.x, 2), round(pick.y, 2)])
+        return
     if pick.kind == "marker":
         if pick.layer == MARKER_LAYER:
             f.request_open(pick.id)
         return  # the selection's own marker or an area corner: nothing to do
-    if mode == "area":
-        st.session_state[S_VERTICES].append([round(pick.x, 2), round(pick.y, 2)])
-        return
-    try:
-        if pick.kind == "building":
-            target = target_from_building(twin, pick.id)
-        elif pick.kind == "street":
-            target = target_from_street(twin, pick.id)
-        else:  # the ground, a light, an area: the exact spot clicked
-            target = target_from_spot(twin, (pick.x, pick.y))
-    except AssessmentInputError as exc:
-        f.set_message("pick", "error", exc.text(flang))
-        return
-    f.set_message("pick", None)
-    f.request_target(target)
+    if pick.kind == "building":
+        target = _target_or_say_why("pick", target_from_building, twin, pick.id)
+    elif pick.kind == "street":
+        target = _target_or_say_why("pick", target_from_street, twin, pick.id)
+    else:  # the ground, a light, an area: the exact spot clicked
+        target = _target_or_say_why("pick", target_from_spot, twin, (pick.x, pick.y))
+    if target is not None:
+        f.request_target(target)
 
 
 def _polygon_overlay(corners_rd: list[list[float]], oid: str) -> RasterOverlay | None:
@@ -213,17 +208,25 @@ def _overlays(twin: Twin, filters: dict, lang: str) -> list:
     return overlays
 
 
+def _target_or_say_why(slot: str, make, *args):
+    """``make(*args)``, or None after showing its NL/EN message in ``slot``."""
+    try:
+        target = make(*args)
+    except AssessmentInputError as exc:
+        f.set_message(slot, "error", exc.text(form_language(language())))
+        return None
+    f.set_message(slot, None)
+    return target
+
+
 def _go_to_coordinate(twin: Twin) -> None:
     """Callback of the coordinate field: a spot from typed WGS84 or RD coordinates."""
-    text = st.session_state.get("cpted.coord") or ""
-    try:
-        target = target_from_spot(twin, text)
-    except AssessmentInputError as exc:
-        f.set_message("coord", "error", exc.text(form_language(language())))
-        return
-    f.set_message("coord", None)
-    f.request_target(target)
-    fly_to(MAP_KEY, lon=target.lon, lat=target.lat, zoom=17.5)
+    target = _target_or_say_why(
+        "coord", target_from_spot, twin, st.session_state.get("cpted.coord") or ""
+    )
+    if target is not None:
+        f.request_target(target)
+        fly_to(MAP_KEY, lon=target.lon, lat=target.lat, zoom=17.5)
 
 
 def _finish_area(twin: Twin, typed: bool = False) -> None:
@@ -233,15 +236,11 @@ def _finish_area(twin: Twin, typed: bool = False) -> None:
         corners: list = [ln for ln in (ss.get("cpted.area_text") or "").splitlines() if ln.strip()]
     else:
         corners = [tuple(v) for v in ss[S_VERTICES]]
-    try:
-        target = target_from_area(twin, corners)
-    except AssessmentInputError as exc:
-        f.set_message("area", "error", exc.text(form_language(language())))
-        return
-    f.set_message("area", None)
-    ss[S_VERTICES] = []
-    ss["cpted.mode"] = "pick"
-    f.request_target(target)
+    target = _target_or_say_why("area", target_from_area, twin, corners)
+    if target is not None:
+        ss[S_VERTICES] = []
+        ss["cpted.mode"] = "pick"
+        f.request_target(target)
 
 
 def _area_tools(twin: Twin) -> None:
