@@ -370,6 +370,22 @@ def test_conflict_can_take_theirs(studio_env, small):
     assert s.at.segmented_control(key="cpted.score.ns_sightlines").value == "5"
 
 
+def test_deleted_in_between_then_reapplied_brings_it_back(studio_env, small):
+    aid = _seed(small)
+    s = Studio(small).open(aid)
+    s.notes("mijn aanvulling")
+    with _store() as store:
+        store.delete(aid, Author("Bram Janssen"))
+    s.save()
+    assert any("Bram Janssen" in w and "verwijderd" in w for w in s.texts("warning"))
+    s.click("cpted-conflict-reapply")
+    assert not s.at.button(key="cpted-save").disabled
+    s.save()
+    with _store() as store:
+        v = store.get(aid)
+    assert not v.deleted and v.version == 3 and v.assessment.notes == "mijn aanvulling"
+
+
 # -- delete, undo, pending picks ----------------------------------------------------------------
 def test_delete_and_undo(studio_env, small):
     aid = _seed(small)

@@ -56,6 +56,7 @@ __all__ = [
     "init_state",
     "is_dirty",
     "load_assessment",
+    "local_time",
     "message",
     "meta",
     "move_draft",
@@ -339,12 +340,12 @@ def save() -> None:
             version=v.version,
             id=v.assessment_id[:8],
             author=v.author,
-            time=_local_time(v.saved_at),
+            time=local_time(v.saved_at),
         ),
     )
 
 
-def _local_time(iso: str) -> str:
+def local_time(iso: str) -> str:
     try:
         return dt.datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S")
     except ValueError:
@@ -361,11 +362,12 @@ def reapply_mine() -> None:
     base = store.get(c["aid"], c["base"]).assessment.to_data()
     theirs = c["theirs"]
     merged, both = rebase(base, c["mine"], theirs.assessment.to_data())
+    # deleted in between: saving the re-applied changes brings it back (said on the page)
     ss[S_META] = {
         "aid": c["aid"],
         "base": theirs.version,
         "target": merged["target"],
-        "deleted": theirs.deleted,
+        "deleted": False,
     }
     ss[S_BASELINE] = values_from_data(theirs.assessment.to_data())
     _put(values_from_data(merged))

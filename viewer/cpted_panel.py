@@ -254,7 +254,7 @@ def _history(aid: str, lang: str) -> None:
                         form.label("version", flang): v.version,
                         form.label("action", flang): form.label(f"action_{v.action}", flang),
                         form.label("author", flang): v.author,
-                        form.label("saved_at", flang): f._local_time(v.saved_at),
+                        form.label("saved_at", flang): f.local_time(v.saved_at),
                     }
                     for v in reversed(versions)
                 ]

@@ -66,7 +66,11 @@ def _sidebar(frame: pd.DataFrame) -> dict:
     ss = st.session_state
     with st.sidebar:
         st.markdown(f"**{t('cpted.side.who')}**")
-        ss.setdefault(f.K_AUTHOR, current_author().name)
+        if f.K_AUTHOR not in ss:
+            try:
+                ss[f.K_AUTHOR] = current_author().name
+            except AssessmentInputError:  # an unusable SOCIALTWIN_AUTHOR: the box says why
+                ss[f.K_AUTHOR] = ""
         st.text_input(t("cpted.side.author"), key=f.K_AUTHOR, help=t("cpted.side.author_help"))
         try:
             st.caption(t("cpted.acting_as", name=md_escape(f.acting_author().name)))
@@ -347,9 +351,11 @@ def _open_from_list() -> None:
     rows = getattr(getattr(state, "selection", None), "rows", None) or (
         (state or {}).get("selection", {}).get("rows", []) if isinstance(state, dict) else []
     )
-    ids = st.session_state.get(S_LIST_IDS) or []
-    if rows and rows[0] < len(ids):
-        f.request_open(ids[rows[0]])
+    listed = st.session_state.get(S_LIST_IDS) or []
+    if rows and rows[0] < len(listed):
+        aid, lon, lat = listed[rows[0]]
+        f.request_open(aid)
+        fly_to(MAP_KEY, lon=lon, lat=lat, zoom=17.5)
 
 
 def _list(twin: Twin, shown: pd.DataFrame, frame: pd.DataFrame) -> None:
@@ -362,7 +368,7 @@ def _list(twin: Twin, shown: pd.DataFrame, frame: pd.DataFrame) -> None:
     else:
         rows = shown
     rows = rows.sort_values("saved_at", ascending=False).head(MAX_LIST)
-    st.session_state[S_LIST_IDS] = rows["id"].tolist()
+    st.session_state[S_LIST_IDS] = list(zip(rows["id"], rows["lon"], rows["lat"], strict=True))
     names = dict(zip(twin.streets["id"], twin.streets["name"], strict=True))
     kinds = {k: form.label(f"kind_{k}", flang) for k in ("building", "street", "spot", "area")}
     table = pd.DataFrame(
