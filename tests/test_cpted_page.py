@@ -793,3 +793,12 @@ def test_pdf_report_prints(studio_env, small):
     aid = _seed(small, notes=NASTY)
     pdf = report_bytes(small, [aid], area="Heerlen-Centrum (BU09173300)", lang="en", pdf=True)
     assert pdf.startswith(b"%PDF") and len(pdf) > 5_000
+
+
+@pytest.mark.parametrize("module", ["viewer.cpted_model", "viewer.cpted_data"])
+def test_doctests_of_the_page_helpers(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0

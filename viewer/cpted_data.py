@@ -132,7 +132,7 @@ def marker_colours(scores: np.ndarray) -> np.ndarray:
     """RGBA per overall score: five classes around the whole scores, grey when unscored.
 
     >>> marker_colours(np.array([1.0, 4.6, np.nan]))[:, 3].tolist()
-    [255, 255, 120]
+    [255, 255, 150]
     """
     scores = np.asarray(scores, dtype=float)
     cls = np.digitize(np.nan_to_num(scores, nan=0.0), _SCORE_EDGES)
