@@ -525,6 +525,17 @@ def test_markers_filters_and_rollups(studio_env, small):
     assert "Aantal beoordelingen" in cells
 
 
+def test_more_assessments_than_the_map_holds(studio_env, small, monkeypatch):
+    import viewer.cpted_data as cd
+
+    ids = [_seed(small, i=i, day=f"2025-05-0{i}") for i in (1, 2, 3)]
+    monkeypatch.setattr(cd, "MAX_MARKERS", 2)
+    s = Studio(small)
+    assert any("de kaart toont de nieuwste 2" in w for w in s.texts("warning"))
+    filters = {"principle": "", "score": (1.0, 5.0), "author": "", "since": None, "until": None}
+    assert sorted(cd.markers_overlay(cd.get_store(), small, filters, "nl").ids) == sorted(ids[1:])
+
+
 # -- exchange ---------------------------------------------------------------------------------
 def _csv(rows: list[dict]) -> bytes:
     out = io.StringIO()

@@ -20,6 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from layers import NO_DATA_RGBA, Legend, legend_from_categories, palette_colors
+from layers.constants import MAX_MARKERS
 from twin import Twin
 from twin.assessments import (
     AssessmentStore,
@@ -37,6 +38,7 @@ from viewer.map import Markers, StreetPaint
 
 __all__ = [
     "MARKER_LAYER",
+    "MAX_MARKERS",
     "Filters",
     "assessments_frame",
     "filtered_frame",
@@ -199,6 +201,8 @@ def _markers(
     path: str, signature: tuple, filters: tuple, lang: str, _twin: Twin, twin_key: str
 ) -> Markers:
     frame = filtered_frame(_frame(path, signature, False), dict(filters))
+    if len(frame) > MAX_MARKERS:  # the map's limit: the newest, the page says so
+        frame = frame.sort_values("saved_at", ascending=False).head(MAX_MARKERS)
     return Markers(
         MARKER_LAYER,
         frame["lon"].round(MARKER_COORD_DECIMALS).tolist(),

@@ -29,6 +29,7 @@ from viewer import cpted_drafts
 from viewer import cpted_form as f
 from viewer.cpted_data import (
     MARKER_LAYER,
+    MAX_MARKERS,
     assessments_frame,
     filtered_frame,
     get_store,
@@ -306,7 +307,7 @@ def _map(twin: Twin, opts: dict, shown: pd.DataFrame) -> None:
         key="cpted.mode",
     )
     streets = street_score_paint(twin, get_store(), lang) if opts["streets"] else None
-    description = t("cpted.describe", n=len(shown))
+    description = t("cpted.describe", n=min(len(shown), MAX_MARKERS))
     result = twin_map(
         twin,
         key=MAP_KEY,
@@ -332,6 +333,8 @@ def _map(twin: Twin, opts: dict, shown: pd.DataFrame) -> None:
         unsafe_allow_html=True,
     )
     st.caption(description)
+    if len(shown) > MAX_MARKERS:
+        st.warning(t("cpted.too_many_markers", n=len(shown), limit=MAX_MARKERS))
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
     c1.text_input(
         t("cpted.coord.label"),
