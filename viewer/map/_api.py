@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import shapely
@@ -46,6 +46,29 @@ class MapResult:
 
 def _state_key(key: str, what: str) -> str:
     return f"_twinmap.{key}.{what}"
+
+
+def _ignore() -> None:
+    return None
+
+
+def _pick_callback(
+    twin: Twin, key: str, overlays: Sequence[object], on_pick: Callable[[Pick], None]
+) -> Callable[[], None]:
+    """The component callback that hands a click to ``on_pick`` before the script runs; it
+    resolves marker indices against ``overlays``, the ones of the run that drew the map."""
+
+    def run() -> None:
+        state = st.session_state.get(key)
+        event = state.get("pick") if isinstance(state, Mapping) else getattr(state, "pick", None)
+        pick = pick_from_event(twin, event, overlays)
+        if pick is None:
+            return
+        st.session_state[_state_key(key, "selection")] = pick
+        st.session_state[_state_key(key, "handled")] = pick
+        on_pick(pick)
+
+    return run
 
 
 def fly_to(key: str, *, lon: float, lat: float, zoom: float = 15.5, pitch: float | None = None,
@@ -97,6 +120,7 @@ def twin_map(
     report_view: bool = False,
     description: str = "",
     height: int = 620,
+    on_pick: Callable[[Pick], None] | None = None,
 ) -> MapResult:
     """Draw the 3D map of ``twin`` and return what the user picked.
 
@@ -126,6 +150,10 @@ def twin_map(
         A sentence describing what is coloured, read by screen readers with the camera's place.
     height : int
         Height in pixels.
+    on_pick : callable, optional
+        Called with the :class:`Pick` of a click *before* the page's script runs (a widget
+        callback), so the page can change its state, overlays included, and draw them in the
+        same run. Marker picks are resolved against the overlays that were on screen.
     """
     fly = st.session_state.get(_state_key(key, "fly"))
     payload = map_payload(
@@ -149,11 +177,12 @@ def twin_map(
         data=payload,
         default={"view": None},
         height=height,
-        on_pick_change=lambda: None,
-        on_view_change=lambda: None,
+        on_pick_change=_pick_callback(twin, key, overlays, on_pick) if on_pick else _ignore,
+        on_view_change=_ignore,
     )
     event = getattr(result, "pick", None)
-    pick = pick_from_event(twin, event, overlays)
+    handled = st.session_state.pop(_state_key(key, "handled"), None)
+    pick = handled if handled is not None else pick_from_event(twin, event, overlays)
     if pick is not None:
         st.session_state[_state_key(key, "selection")] = pick
     view = getattr(result, "view", None) or (event or {}).get("view")

@@ -39,5 +39,6 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("map.py", "app.page.map", "kaart", ":material/map:", default=True),
     PageSpec("dashboard.py", "app.page.dashboard", "buurtdashboard", ":material/monitoring:"),
     PageSpec("sources.py", "app.page.sources", "bronnen", ":material/dataset:"),
+    PageSpec("cpted.py", "cpted.page", "schouw", ":material/assignment:"),
     PageSpec("assistant.py", "assistant.page_title", "assistent", ":material/psychology:"),
 )
