@@ -51,6 +51,7 @@ BUILDING_USE_COLOURS: dict[str, tuple[int, int, int, int]] = {
     "industrial": _hex(CATEGORICAL[1]),
     "community": _hex("#882255"),
     "garage": _hex(CATEGORICAL[8]),
+    "unknown": _hex("#DDDDDD"),  # imports without BAG use: pale grey, never a guessed colour
 }
 #: Occupancy of a building (baked attribute ``occupancy``): occupied, vacant, no dwellings.
 OCCUPANCY_COLOURS: tuple[tuple[int, int, int, int], ...] = (

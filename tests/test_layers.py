@@ -245,3 +245,13 @@ def test_bake_handles_empty_layers(small):
         assert header["count"] == 0
         assert len(shapes_from_baked(baked.files[layer])) == 0
     assert read_baked(baked.files["buildings"])[0]["count"] == len(small.buildings)
+
+
+def test_every_building_use_has_a_colour_and_a_label():
+    from layers.styles import BUILDING_USE_COLOURS
+    from twin.schema import BUILDING_USES
+    from viewer.i18n import has
+
+    for use in BUILDING_USES:
+        assert use in BUILDING_USE_COLOURS, use
+        assert has(f"terms.use.{use}"), use
