@@ -277,7 +277,33 @@ def params_from_state(kind: str, prefix: str, current: dict[str, Any]) -> dict[s
 
 
 # -- the form ------------------------------------------------------------------------------------
-def render_form(twin: Twin, draft: Draft, lang: str) -> Draft:
+def _placement(kind: str) -> tuple[dict[str, Any], list[Target]]:
+    whole = "area" in intervention_catalogue()[kind].targets and st.session_state.get(
+        "scen.whole_area"
+    )
+    return placement_from_targets(
+        kind, basket(), st.session_state.get("scen.area") if whole else None
+    )
+
+
+def _on_add(twin: Twin, lang: str) -> None:
+    """Place the chosen intervention on the picked targets (runs before the page draws)."""
+    kind = st.session_state["scen.type"]
+    where, _ = _placement(kind)
+    params = params_from_state(kind, f"scen.new.{kind}", {})
+    label = (st.session_state.get("scen.label") or "").strip()
+    try:
+        item = make_intervention(kind, label=label, **where, **params)
+    except ScenarioError as exc:
+        flash("error", scenario_error_text(exc, lang))
+        return
+    st.session_state[DRAFT_KEY] = st.session_state[DRAFT_KEY].added([item])
+    st.session_state[BASKET_KEY] = []
+    text = targets_text(twin, item.targets, lang)
+    flash("success", t("scenarios.build.added", lang=lang, type=type_label(kind, lang), where=text))
+
+
+def render_form(twin: Twin, lang: str) -> None:
     """Choose an intervention, its parameters and targets; "Add" puts it in the scenario."""
     cat = intervention_catalogue()
     st.markdown(f"**{t('scenarios.build.measure', lang=lang)}**")
@@ -289,73 +315,40 @@ def render_form(twin: Twin, draft: Draft, lang: str) -> Draft:
         format_func=lambda k: type_label(k, lang),
     )
     spec = cat[kind]
+    mechanism = cat.mechanisms[spec.mechanism]
+    kinds = (t(f"scenarios.kind.{k.rstrip('s')}_plural", lang=lang) for k in spec.targets)
     st.caption(
         t(
             "scenarios.build.goes_on",
             lang=lang,
-            targets=", ".join(
-                t(f"scenarios.kind.{k.rstrip('s')}_plural", lang=lang) for k in spec.targets
-            ),
-            mechanism=cat.mechanisms[spec.mechanism].get(
-                lang, cat.mechanisms[spec.mechanism]["en"]
-            ),
+            targets=", ".join(kinds),
+            mechanism=mechanism.get(lang, mechanism["en"]),
         )
     )
-    whole = False
     if "area" in spec.targets:
         st.session_state.setdefault("scen.whole_area", False)
-        whole = st.toggle(
-            t(
-                "scenarios.build.whole_area",
-                lang=lang,
-                area=twin.area_name(st.session_state.get("scen.area") or ""),
-            ),
-            key="scen.whole_area",
-        )
+        area = twin.area_name(st.session_state.get("scen.area") or "")
+        st.toggle(t("scenarios.build.whole_area", lang=lang, area=area), key="scen.whole_area")
     param_widgets(kind, f"scen.new.{kind}", {}, lang)
-    params = params_from_state(kind, f"scen.new.{kind}", {})
     st.session_state.setdefault("scen.label", "")
-    label = st.text_input(t("scenarios.build.label", lang=lang), key="scen.label", max_chars=120)
-    where, unused = placement_from_targets(
-        kind, basket(), st.session_state.get("scen.area") if whole else None
-    )
+    st.text_input(t("scenarios.build.label", lang=lang), key="scen.label", max_chars=120)
+    where, unused = _placement(kind)
     if unused:
+        names = "; ".join(target_text(twin, u, lang) for u in unused)
         st.warning(
-            t(
-                "scenarios.build.unused",
-                lang=lang,
-                type=type_label(kind, lang),
-                targets="; ".join(target_text(twin, u, lang) for u in unused),
-            )
+            t("scenarios.build.unused", lang=lang, type=type_label(kind, lang), targets=names)
         )
     if not where:
         st.info(t("scenarios.build.no_target", lang=lang, type=type_label(kind, lang)))
-    if st.button(
+    st.button(
         t("scenarios.build.add", lang=lang),
         key="scen_do.add",
         type="primary",
         disabled=not where,
         icon=":material/add:",
-    ):
-        try:
-            item = make_intervention(kind, label=label.strip(), **where, **params)
-        except ScenarioError as exc:
-            st.error(scenario_error_text(exc, lang))
-            return draft
-        draft = draft.added([item])
-        st.session_state[DRAFT_KEY] = draft
-        st.session_state[BASKET_KEY] = []
-        flash(
-            "success",
-            t(
-                "scenarios.build.added",
-                lang=lang,
-                type=type_label(kind, lang),
-                where=targets_text(twin, item.targets, lang),
-            ),
-        )
-        st.rerun()
-    return draft
+        on_click=_on_add,
+        args=(twin, lang),
+    )
 
 
 # -- the list ------------------------------------------------------------------------------------

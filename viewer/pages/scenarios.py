@@ -219,7 +219,7 @@ def _build(twin: Twin, opts: dict, lang: str) -> None:
     with col_side:
         render_targets(twin, lang)
         st.divider()
-        render_form(twin, draft, lang)
+        render_form(twin, lang)
     render_items(twin, draft, lang)
     if view is None:
         st.info(t("scenarios.res.empty", lang=lang))
