@@ -26,7 +26,7 @@ from scenarios import (
 )
 from scenarios.catalogue import Parameter
 from twin import Twin
-from viewer.i18n import t
+from viewer.i18n import has, t
 from viewer.scenario_draft import (
     Draft,
     Target,
@@ -180,10 +180,14 @@ def render_targets(twin: Twin, lang: str) -> None:
 
 
 # -- parameters ----------------------------------------------------------------------------------
+def _unit(unit: str, lang: str) -> str:
+    key = "scenarios.unit." + unit.replace(" ", "_").casefold()
+    return t(key, lang=lang) if has(key) else unit
+
+
 def _param_label(p: Parameter, lang: str) -> str:
     label = p.label.get(lang) or p.label.get("en") or p.name
-    unit = f" ({p.unit})" if p.unit else ""
-    return f"{label}{unit}"
+    return f"{label} ({_unit(p.unit, lang)})" if p.unit else label
 
 
 def _param_widget(

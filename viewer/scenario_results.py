@@ -101,7 +101,7 @@ def _local_rows(view: ResultView, codes: list[str], horizon: int, lang: str) -> 
                 prevented = fmt_count(-r["change_median"], lang, sign=False)
             rows.append(
                 {
-                    t("scenarios.col.buurt", lang=lang): f"{r['name']} ({code})",
+                    t("scenarios.col.buurt", lang=lang): str(r["name"]),
                     t("scenarios.col.outcome", lang=lang): outcome_label(outcome, lang),
                     t("scenarios.col.change_pct", lang=lang): median,
                     t("scenarios.col.i80", lang=lang): fmt_interval(
