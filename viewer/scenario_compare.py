@@ -63,10 +63,11 @@ def _paired_table(table: pd.DataFrame, names: list[str], horizon: int, lang: str
     for outcome in dict.fromkeys(sub["outcome"]):
         part = sub[sub["outcome"] == outcome].set_index("scenario")
         row = {t("scenarios.col.outcome", lang=lang): outcome_label(outcome, lang)}
+        residents = outcome == "perceived_unsafety"  # a count of residents, not per year
         for name in names[1:]:
             r = part.loc[name]
             row[name] = t(
-                "scenarios.cell.diff",
+                "scenarios.cell.diff_residents" if residents else "scenarios.cell.diff",
                 lang=lang,
                 median=fmt_count(r["diff_median"], lang),
                 i95=fmt_interval(r["diff_lo95"], r["diff_hi95"], lang),
@@ -118,22 +119,28 @@ def render_compare(twin: Twin, opts: dict, lang: str, draw_map: Callable[..., No
         st.error(t("scenarios.cmp.failed", lang=lang, detail=str(exc)))
         return
     names = comp.names
+    views = [view_of(twin, s) for s in scenarios]
+    table = comp.table.copy()
+    # the page's evidence status (moderator-aware, see viewer.scenario_run.effective_status)
+    table["evidence"] = [
+        views[names.index(n)].status.get(o, e)
+        for n, o, e in zip(table["scenario"], table["outcome"], table["evidence"], strict=True)
+    ]
     horizon = opts["horizon"]
     if not all(horizon in s.horizons for s in scenarios):
         horizon = max(set.intersection(*(set(s.horizons) for s in scenarios)) or {1})
     st.subheader(t("scenarios.cmp.table_title", lang=lang, year=horizon))
     st.caption(t("scenarios.cmp.table_caption", lang=lang))
     st.dataframe(
-        compare_table(comp.table, names, horizon, lang), hide_index=True, key="scen_tbl.compare"
+        compare_table(table, names, horizon, lang), hide_index=True, key="scen_tbl.compare"
     )
-    if comp.paired and "diff_median" in comp.table:
+    if comp.paired and "diff_median" in table:
         st.markdown(f"**{t('scenarios.cmp.paired_title', lang=lang, first=names[0])}**")
-        st.dataframe(_paired_table(comp.table, names, horizon, lang), hide_index=True)
+        st.dataframe(_paired_table(table, names, horizon, lang), hide_index=True)
         st.caption(t("scenarios.cmp.paired_caption", lang=lang))
     else:
         st.caption(t("scenarios.cmp.unpaired", lang=lang))
 
-    views = [view_of(twin, s) for s in scenarios]
     outcome, value = opts["outcome"], opts["value"]
     st.subheader(
         t("scenarios.cmp.map_title", lang=lang, outcome=outcome_label(outcome, lang), year=horizon)
