@@ -34,19 +34,11 @@ PAGE = "pages/scenarios.py"
 STREET = "Tinlaan"  # a named street of the small twin (15 segments in Heerlen-Centrum)
 
 
-@pytest.fixture
-def small_env(small_dir, monkeypatch):
+def _page(lang: str, monkeypatch, small_dir, seed: dict | None = None) -> AppTest:
+    """The app on the small twin in ``lang``, switched to the Scenarios page."""
     from twin.settings import get_settings
 
     monkeypatch.setenv("SOCIALTWIN_TWIN", str(small_dir))
-    get_settings.cache_clear()
-    yield small_dir
-    get_settings.cache_clear()
-
-
-def _page(lang: str, monkeypatch, seed: dict | None = None) -> AppTest:
-    from twin.settings import get_settings
-
     monkeypatch.setenv("SOCIALTWIN_LANGUAGE", lang)
     get_settings.cache_clear()
     at = AppTest.from_file(APP, default_timeout=180)
@@ -88,8 +80,8 @@ def _text(at: AppTest) -> str:
 
 
 # -- the page, in Dutch and English ----------------------------------------------------------------
-def test_add_lighting_and_read_results_nl(small_env, small, monkeypatch):
-    at = _page("nl", monkeypatch)
+def test_add_lighting_and_read_results_nl(small_dir, small, monkeypatch):
+    at = _page("nl", monkeypatch, small_dir)
     assert at.title[0].value == "Wat als …? Scenario's"
     assert any("Voeg een maatregel toe" in i.value for i in at.info)
     _add_lighting(at)
@@ -127,8 +119,8 @@ def test_add_lighting_and_read_results_nl(small_env, small, monkeypatch):
     assert set(kernel["Gekozen door"]) == {"register (aanname)"}
 
 
-def test_add_lighting_in_english(small_env, monkeypatch):
-    at = _page("en", monkeypatch)
+def test_add_lighting_in_english(small_dir, monkeypatch):
+    at = _page("en", monkeypatch, small_dir)
     assert at.title[0].value == "What if …? Scenarios"
     assert at.selectbox(key="scen.type").label == "Measure"
     _add_lighting(at)
@@ -141,8 +133,8 @@ def test_add_lighting_in_english(small_env, monkeypatch):
     assert "All of Heerlen" in text and "Perceived unsafety (separate, weaker pathway)" in text
 
 
-def test_cost_edit_and_remove(small_env, monkeypatch):
-    at = _page("nl", monkeypatch)
+def test_cost_edit_and_remove(small_dir, monkeypatch):
+    at = _page("nl", monkeypatch, small_dir)
     at.selectbox(key="scen.street_pick").set_value(STREET).run()
     at.number_input(key="scen.new.street_lighting.cost_eur").set_value(40000.0).run()
     at.button(key="scen_do.add").click().run()
@@ -168,8 +160,8 @@ def test_cost_edit_and_remove(small_env, monkeypatch):
     assert any("Voeg een maatregel toe" in i.value for i in at.info)
 
 
-def test_store_save_duplicate_open_delete(small_env, monkeypatch):
-    at = _page("nl", monkeypatch)
+def test_store_save_duplicate_open_delete(small_dir, monkeypatch):
+    at = _page("nl", monkeypatch, small_dir)
     _add_lighting(at)
     at.text_input(key="scen.name").set_value("Licht op de Tinlaan").run()
     at.button(key="scen_do.save").click().run()
@@ -223,13 +215,13 @@ def _save(small, name: str, *items) -> int:
         return store.save(Scenario(name=name, interventions=tuple(items))).id
 
 
-def test_compare_two_saved_scenarios(small_env, small, monkeypatch):
+def test_compare_two_saved_scenarios(small_dir, small, monkeypatch):
     tin = list(small.streets.loc[small.streets["name"] == STREET, "id"])
     a = _save(small, "Licht", make_intervention("street_lighting", streets=tin))
     patrol = make_intervention("foot_patrol", areas=["BU09173300"], hours_per_week=20.0)
     b = _save(small, "Licht en surveillance", make_intervention("street_lighting", streets=tin),
               patrol)  # fmt: skip
-    at = _page("en", monkeypatch)
+    at = _page("en", monkeypatch, small_dir)
     at.segmented_control(key="scen.mode").set_value("compare").run()
     _ok(at)
     assert any("at least two" in i.value for i in at.info)
@@ -250,7 +242,7 @@ def test_compare_two_saved_scenarios(small_env, small, monkeypatch):
     assert "Scenario 'Licht en surveillance'" in _text(at)
 
 
-def test_measures_from_a_cpted_assessment(small_env, small, monkeypatch):
+def test_measures_from_a_cpted_assessment(small_dir, small, monkeypatch):
     b = small.buildings.iloc[10]
     s = small.streets.iloc[5]
     p = small.to_wgs84("streets").geometry.iloc[5].interpolate(0.5, normalized=True)
@@ -265,7 +257,7 @@ def test_measures_from_a_cpted_assessment(small_env, small, monkeypatch):
             {"intervention": "teleporter", "target": {"kind": "spot", "lon": p.x, "lat": p.y}},
         ],
     }  # fmt: skip
-    at = _page("nl", monkeypatch, seed=seed)
+    at = _page("nl", monkeypatch, small_dir, seed=seed)
     items = at.session_state["scen_draft"].scenario.interventions
     assert [i.type for i in items] == ["hedge_trimming", "street_lighting", "cctv"]
     assert items[0].targets.buildings == (b["id"],)
@@ -294,8 +286,8 @@ def test_measures_from_a_cpted_assessment(small_env, small, monkeypatch):
         ("en", b"\x89PNG\r\n\x1a\n\x00\x00", "not text (UTF-8)"),
     ],
 )  # fmt: skip
-def test_bad_toml_gets_a_clear_message(small_env, monkeypatch, lang, content, expected):
-    at = _page(lang, monkeypatch)
+def test_bad_toml_gets_a_clear_message(small_dir, monkeypatch, lang, content, expected):
+    at = _page(lang, monkeypatch, small_dir)
     _add_lighting(at)
     before = at.session_state["scen_draft"]
     at.file_uploader(key="scen_do.upload").set_value(("plan.toml", content, "application/toml"))
@@ -308,11 +300,11 @@ def test_bad_toml_gets_a_clear_message(small_env, monkeypatch, lang, content, ex
     assert at.session_state["scen_draft"] is before  # what was on screen is kept
 
 
-def test_upload_and_download_round_trip(small_env, small, monkeypatch):
+def test_upload_and_download_round_trip(small_dir, small, monkeypatch):
     tin = list(small.streets.loc[small.streets["name"] == STREET, "id"])[:2]
     text = (f"[scenario]\nname = \"Uit bestand\"\n\n[[intervention]]\ntype = \"cctv\"\n"
             f"streets = {json.dumps(tin)}\ncost_eur = 9000.0\n")  # fmt: skip
-    at = _page("nl", monkeypatch)
+    at = _page("nl", monkeypatch, small_dir)
     at.file_uploader(key="scen_do.upload").set_value(("p.toml", text.encode(), "text/plain"))
     at.run()
     _ok(at)
@@ -326,8 +318,8 @@ def test_upload_and_download_round_trip(small_env, small, monkeypatch):
     assert scenario_from_toml(scenario_to_toml(draft.scenario)) == draft.scenario
 
 
-def test_explain_saves_first_and_hands_over_the_id(small_env, monkeypatch):
-    at = _page("nl", monkeypatch)
+def test_explain_saves_first_and_hands_over_the_id(small_dir, monkeypatch):
+    at = _page("nl", monkeypatch, small_dir)
     _add_lighting(at)
     at.button(key="scen_do.explain").click().run()
     _ok(at)

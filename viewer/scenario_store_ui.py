@@ -10,6 +10,7 @@ shown in the user's language; nothing saved is lost by a failed operation.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import streamlit as st
 
@@ -244,6 +245,14 @@ def _sync_settings(draft: Draft) -> Draft:
     return draft
 
 
+def _button_pair(*buttons: tuple[str, Any, str], lang: str) -> None:
+    """Two store buttons side by side: (name, callback, type); keys ``scen_do.<name>``."""
+    for col, (name, callback, kind) in zip(st.columns(2), buttons, strict=True):
+        label = t(f"scenarios.store.{name}", lang=lang)
+        col.button(label, key=f"scen_do.{name}", on_click=callback, args=(lang,), type=kind,
+                   use_container_width=True)  # fmt: skip
+
+
 def render_store_panel(twin: Twin, lang: str) -> Draft:
     """The sidebar: this scenario (name, settings, save, file) and the saved ones."""
     draft = current_draft(lang)
@@ -278,22 +287,7 @@ def render_store_panel(twin: Twin, lang: str) -> Draft:
                 )
     draft = _sync_settings(draft)
     st.caption(_status(draft, lang))
-    c1, c2 = st.columns(2)
-    c1.button(
-        t("scenarios.store.save", lang=lang),
-        key="scen_do.save",
-        on_click=_on_save,
-        args=(lang,),
-        type="primary",
-        use_container_width=True,
-    )
-    c2.button(
-        t("scenarios.store.new", lang=lang),
-        key="scen_do.new",
-        on_click=_on_new,
-        args=(lang,),
-        use_container_width=True,
-    )
+    _button_pair(("save", _on_save, "primary"), ("new", _on_new, "secondary"), lang=lang)
     st.download_button(
         t("scenarios.file.download", lang=lang),
         data=scenario_to_toml(draft.scenario),
@@ -326,21 +320,8 @@ def render_store_panel(twin: Twin, lang: str) -> Draft:
         key="scen.saved",
         format_func=lambda i: names.get(i, str(i)),
     )
-    c1, c2 = st.columns(2)
-    c1.button(
-        t("scenarios.store.open", lang=lang),
-        key="scen_do.open",
-        on_click=_on_open,
-        args=(lang,),
-        use_container_width=True,
-    )
-    c2.button(
-        t("scenarios.store.duplicate", lang=lang),
-        key="scen_do.duplicate",
-        on_click=_on_duplicate,
-        args=(lang,),
-        use_container_width=True,
-    )
+    _button_pair(("open", _on_open, "secondary"), ("duplicate", _on_duplicate, "secondary"),
+                 lang=lang)  # fmt: skip
     st.checkbox(t("scenarios.store.confirm_delete", lang=lang), key="scen.confirm_delete")
     st.button(
         t("scenarios.store.delete", lang=lang),
