@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -353,7 +354,8 @@ def test_target_from_pick_and_placement(small):
                                             5.98, 50.88, 196000.0, 322000.0))  # fmt: skip
     spot = target_from_pick(small, Pick("area", "areas", 2, "BU09173300", "BU09173300",
                                         5.98, 50.88, 196100.123, 322050.456))  # fmt: skip
-    assert spot == Target("spot", (), 196100.12, 322050.46, "BU09173300")
+    assert replace(spot, name="") == Target("spot", (), 196100.12, 322050.46, "BU09173300")
+    assert spot.name in set(small.streets["name"].dropna())  # "spot near <street>"
     assert target_from_pick(small, Pick("light", "lights", 1, "L", "", 0, 0, 0, 0)) is None
     where, unused = placement_from_targets("street_lighting", [street, building, spot])
     assert where == {"streets": list(street.ids)} and unused == [building, spot]

@@ -95,6 +95,8 @@ def target_text(twin: Twin, target: Target, lang: str) -> str:
             area=twin.area_name(target.ids[0]),
             code=target.ids[0],
         )
+    if target.name:
+        return t("scenarios.target.spot_near", lang=lang, name=target.name, area=area)
     return t(
         "scenarios.target.spot", lang=lang, x=f"{target.x:.0f}", y=f"{target.y:.0f}", area=area
     )

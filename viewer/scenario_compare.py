@@ -100,6 +100,9 @@ def render_compare(twin: Twin, opts: dict, lang: str, draw_map: Callable[..., No
     """The compare view: choose 2–4 saved scenarios; table, synced map, per-buurt table."""
     with ScenarioStore() as store:
         saved = {s.id: s.name for s in store.list()}
+    # a scenario deleted since it was chosen leaves the selection
+    kept = [i for i in st.session_state.get("scen.compare", []) if i in saved]
+    st.session_state["scen.compare"] = kept
     st.multiselect(
         t("scenarios.cmp.choose", lang=lang, n=MAX_COMPARE),
         list(saved),

@@ -208,8 +208,16 @@ def target_from_pick(twin: Twin, pick: Any) -> Target | None:
     if pick.kind == "building" and pick.id:
         return Target("building", (pick.id,), float(pick.x), float(pick.y), pick.area)
     if pick.kind in ("ground", "area") and np.isfinite(pick.x) and np.isfinite(pick.y):
-        return Target("spot", (), round(float(pick.x), 2), round(float(pick.y), 2), pick.area)
+        x, y = round(float(pick.x), 2), round(float(pick.y), 2)
+        return Target("spot", (), x, y, pick.area, _street_near(twin, x, y))
     return None
+
+
+def _street_near(twin: Twin, x: float, y: float) -> str:
+    """The name of the nearest named street within :data:`SNAP_M` (to say where a spot is)."""
+    named = twin.streets[twin.streets["name"].fillna("").astype(str).str.strip() != ""]
+    i = _nearest(named.geometry.to_numpy(), x, y, SNAP_M)
+    return "" if i is None else str(named["name"].iloc[i])
 
 
 def street_targets_of_area(twin: Twin, code: str) -> dict[str, Target]:

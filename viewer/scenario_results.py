@@ -80,6 +80,14 @@ def treated_areas(view: ResultView, horizon: int) -> list[str]:
     return sorted(score, key=lambda c: -score[c])
 
 
+def _outcome_name(view: ResultView, outcome: str, lang: str) -> str:
+    """The outcome's name, marked "synthetic" where the twin's figures are modelled."""
+    name = outcome_label(outcome, lang)
+    if bool(view.result.dataset["synthetic"].sel(outcome=outcome)):
+        name += f" · {t('app.synthetic_badge', lang=lang)}"
+    return name
+
+
 def _local_rows(view: ResultView, codes: list[str], horizon: int, lang: str) -> pd.DataFrame:
     rows = []
     for code in codes:
@@ -102,7 +110,7 @@ def _local_rows(view: ResultView, codes: list[str], horizon: int, lang: str) -> 
             rows.append(
                 {
                     t("scenarios.col.buurt", lang=lang): str(r["name"]),
-                    t("scenarios.col.outcome", lang=lang): outcome_label(outcome, lang),
+                    t("scenarios.col.outcome", lang=lang): _outcome_name(view, outcome, lang),
                     t("scenarios.col.change_pct", lang=lang): median,
                     t("scenarios.col.i80", lang=lang): fmt_interval(
                         r["change_pct_lo80"], r["change_pct_hi80"], lang, " %"
@@ -145,9 +153,7 @@ def city_table(view: ResultView, horizon: int, lang: str) -> pd.DataFrame:
         if outcome == "perceived_unsafety":
             continue
         status = r["evidence"]
-        name = outcome_label(outcome, lang)
-        if r["synthetic"]:
-            name += f" · {t('app.synthetic_badge', lang=lang)}"
+        name = _outcome_name(view, outcome, lang)
         if status == "not targeted":
             change = i80 = i95 = pct = p = "–"
         else:
