@@ -504,3 +504,40 @@ def test_numbers_read_back(v, lang):
     plain = plain.replace(",", "") if lang == "en" else plain.replace(".", "").replace(",", ".")
     assert abs(float(plain) - v) <= 0.05 + 1e-9
     assert text.startswith("−") == (round(v, 1) < 0)
+
+
+def test_highlights_show_what_the_scenario_changes(small):
+    """Renovated and burglary-proofed buildings, lit and CCTV streets, picked targets."""
+    from scenarios import Scenario, twin_changes
+    from viewer.assets import get_asset
+    from viewer.scenario_draft import Target
+    from viewer.scenario_layers import change_markers, highlight_paints, place_markers
+
+    vacant = small.buildings.loc[small.buildings["vacant"], "id"].iloc[0]
+    other = small.buildings.loc[~small.buildings["vacant"], "id"].iloc[0]
+    lit, watched, picked = small.streets["id"].iloc[:3]
+    scenario = Scenario("s", (
+        make_intervention("vacant_building_renovation", buildings=[vacant]),
+        make_intervention("burglary_proofing", buildings=[other]),
+        make_intervention("street_lighting", streets=[lit]),
+        make_intervention("cctv", streets=[watched], reach_m=0.0),
+        make_intervention("foot_patrol", spots=[(196100.0, 322050.0)]),
+    ))  # fmt: skip
+    changed, _ = twin_changes(small, scenario)
+    basket = [Target("street", (picked,)), Target("spot", (), 196000.0, 322000.0)]
+    rule, streets, legend = highlight_paints(small, changed, scenario, basket, "en")
+    key = "/".join(rule["blob"].rsplit("/", 2)[-2:])  # <hash>/<name>
+    classes = np.frombuffer(get_asset(key).raw, dtype=np.uint8)
+    ids = list(small.buildings["id"])
+    assert classes[ids.index(vacant)] == 2 and classes[ids.index(other)] == 3
+    sid = list(small.streets["id"])
+    assert streets.classes[sid.index(lit)] == 2 and streets.classes[sid.index(picked)] == 6
+    assert streets.classes[sid.index(watched)] == 3
+    labels = {e.label for e in legend.entries}
+    assert {"renovated: no longer vacant", "burglary-proofed", "street with new lighting",
+            "street in view of CCTV", "picked street (not placed yet)"} <= labels  # fmt: skip
+    lights = change_markers(small, changed, "en")
+    new = [tip for tip, _ in lights.tooltips if tip.startswith("New street light")]
+    assert len(new) == int((changed.lights.get("added_by") == "street_lighting").sum()) > 0
+    spots = place_markers(scenario, basket, "en")
+    assert spots.ids[0].startswith("placed:5") and spots.ids[1] == basket[1].key
