@@ -29,10 +29,10 @@ from viewer.explain import ExplainRequest, explain_button
 from viewer.i18n import language, t
 from viewer.pages import PAGES
 
-__all__ = ["SCENARIOS_URL_PATH", "render_form", "render_pending", "render_selection"]
+__all__ = ["SCENARIOS_PAGE_FILE", "render_form", "render_pending", "render_selection"]
 
-#: URL path of the Scenarios page in PAGES (the hand-over contract with that page).
-SCENARIOS_URL_PATH = "scenarios"
+#: The Scenarios page's file in PAGES (the hand-over contract with that page).
+SCENARIOS_PAGE_FILE = "scenarios.py"
 #: Earlier assessments of the selected building or street listed beside the map.
 _MAX_HERE = 5
 
@@ -287,7 +287,7 @@ def _to_scenario(aid: str) -> None:
             for m in v.assessment.measures
         ],
     }
-    page = next((p for p in PAGES if p.url_path == SCENARIOS_URL_PATH), None)
+    page = next((p for p in PAGES if p.file == SCENARIOS_PAGE_FILE), None)
     if page is None:
         st.info(t("cpted.scenario.unavailable"))
         return

@@ -40,5 +40,6 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("dashboard.py", "app.page.dashboard", "buurtdashboard", ":material/monitoring:"),
     PageSpec("sources.py", "app.page.sources", "bronnen", ":material/dataset:"),
     PageSpec("cpted.py", "cpted.page", "schouw", ":material/assignment:"),
+    PageSpec("scenarios.py", "scenarios.nav", "wat-als", ":material/alt_route:"),
     PageSpec("assistant.py", "assistant.page_title", "assistent", ":material/psychology:"),
 )

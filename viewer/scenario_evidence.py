@@ -1,0 +1,201 @@
+"""Where every number comes from: registry entries, citations, assumptions, twin changes.
+
+- :func:`outcome_sources` — one popover per outcome next to the results table, listing the
+  registry entries behind it (grade, ✔/◐/✖ flags, effect with its prediction interval,
+  citations);
+- :func:`render_evidence` — per intervention, every outcome's entry (an expander each);
+- :func:`render_assumptions` — the engine's labelled assumptions and this scenario's kernel
+  radii, headed "assumptions", not evidence;
+- :func:`render_changes` — what the physical measures change in the twin, and the hook for
+  recomputing the lighting and surveillance analytics on the changed twin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from scenarios import Scenario, intervention_catalogue
+from twin import Twin, format_value
+from viewer.i18n import t
+from viewer.scenario_format import outcome_label, type_label
+from viewer.scenario_run import ResultView
+
+__all__ = [
+    "analytics_on_changed_twin",
+    "entry_markdown",
+    "kernel_rows",
+    "outcome_sources",
+    "render_assumptions",
+    "render_changes",
+    "render_evidence",
+]
+
+
+def _rr(v: float | None, lang: str) -> str:
+    return format_value(v, lang=lang, decimals=2) if v is not None else "–"
+
+
+def entry_markdown(entry: dict[str, Any], horizon: int, lang: str) -> str:
+    """One registry entry as Markdown: status, grade, flags, effect, citations, notes."""
+    grade = entry["grade"]
+    if entry["status"] == "estimate":
+        lo, hi = entry["rr_95"]
+        head = t(
+            "scenarios.ev.estimate",
+            lang=lang,
+            grade=grade,
+            flag=entry.get("figure_flag", ""),
+            rr=_rr(entry["rr_median"], lang),
+            lo=_rr(lo, lang),
+            hi=_rr(hi, lang),
+        )
+        here = entry.get("effect_in_treated_area", {})
+        eff = here.get(horizon) or here.get(str(horizon))
+        if eff:
+            head += " " + t(
+                "scenarios.ev.treated",
+                lang=lang,
+                year=horizon,
+                rr=_rr(eff["median"], lang),
+                lo=_rr(eff["95"][0], lang),
+                hi=_rr(eff["95"][1], lang),
+            )
+        elif entry.get("moderator"):
+            head += " " + t("scenarios.ev.moderated", lang=lang)
+        if entry.get("dose_factor") is not None:
+            head += " " + t(
+                "scenarios.ev.dose",
+                lang=lang,
+                dose=format_value(entry["dose_factor"], lang=lang, decimals=2),
+            )
+    else:
+        head = t("scenarios.ev.none", lang=lang, grade=grade)
+    lines = [head]
+    for c in entry.get("citations", []):
+        supports = f" — {c['supports']}" if c.get("supports") else ""
+        lines.append(f"- {c['flag']} {c['text']}{supports}")
+    if entry.get("summary"):
+        lines.append(f"\n_{t('scenarios.ev.summary', lang=lang)}_ {entry['summary']}")
+    if entry.get("transfer"):
+        lines.append(f"\n_{t('scenarios.ev.transfer', lang=lang)}_ {entry['transfer']}")
+    return "\n".join(lines)
+
+
+def outcome_sources(view: ResultView, lang: str, horizon: int | None = None) -> None:
+    """A popover per outcome: the registry entries behind its numbers, in place."""
+    horizon = horizon or view.result.horizons[-1]
+    outcomes = view.result.outcomes
+    st.caption(t("scenarios.ev.popover_hint", lang=lang))
+    cols = st.columns(len(outcomes))
+    for col, outcome in zip(cols, outcomes, strict=True):
+        with (
+            col,
+            st.popover(
+                t("scenarios.ev.sources_of", lang=lang, outcome=outcome_label(outcome, lang)),
+                use_container_width=True,
+            ),
+        ):
+            found = False
+            for item in view.evidence:
+                for e in item["outcomes"]:
+                    if e["outcome"] == outcome and e.get("areas_reached", 0) > 0:
+                        found = True
+                        st.markdown(
+                            f"**{item['intervention']}. {type_label(item['type'], lang)}**"
+                            f" · `{e['id']}`"
+                        )
+                        st.markdown(entry_markdown(e, horizon, lang))
+            if not found:
+                st.markdown(t("scenarios.status.not_targeted", lang=lang))
+
+
+def render_evidence(view: ResultView, horizon: int, lang: str) -> None:
+    """Per intervention of the scenario, the evidence for each outcome."""
+    st.subheader(t("scenarios.ev.title", lang=lang))
+    st.caption(t("scenarios.ev.flags", lang=lang))
+    for item in view.evidence:
+        name = type_label(item["type"], lang)
+        label = f" — {item['label']}" if item.get("label") else ""
+        with st.expander(f"{item['intervention']}. {name}{label}"):
+            for e in item["outcomes"]:
+                st.markdown(f"**{outcome_label(e['outcome'], lang)}** · `{e['id']}`")
+                st.markdown(entry_markdown(e, horizon, lang))
+
+
+def kernel_rows(scenario: Scenario, view: ResultView, lang: str) -> list[dict[str, str]]:
+    """Treated reach and ring width per intervention × outcome, marked where the user set them."""
+    rows = []
+    for item, ev in zip(scenario.interventions, view.evidence, strict=True):
+        for e in ev["outcomes"]:
+            k = e["kernel"]
+            reach = item.params.get("reach_m", k["treated_m"])
+            ring = item.params.get("ring_m", k["ring_m"])
+            own = "reach_m" in item.params or "ring_m" in item.params
+            rows.append(
+                {
+                    t("scenarios.col.intervention", lang=lang): f"{ev['intervention']}. "
+                    f"{type_label(item.type, lang)}",
+                    t("scenarios.col.outcome", lang=lang): outcome_label(e["outcome"], lang),
+                    t("scenarios.col.reach", lang=lang): f"{format_value(reach, lang=lang)} m",
+                    t("scenarios.col.ring", lang=lang): f"{format_value(ring, lang=lang)} m",
+                    t("scenarios.col.ring_prior", lang=lang): t(
+                        f"scenarios.ring.{k['ring_prior']}", lang=lang
+                    ),
+                    t("scenarios.col.set_by", lang=lang): t(
+                        "scenarios.cell.set_by_you" if own else "scenarios.cell.set_by_registry",
+                        lang=lang,
+                    ),
+                }
+            )
+    return rows
+
+
+def render_assumptions(scenario: Scenario, view: ResultView, lang: str) -> None:
+    """The engine's assumptions (combination rules, cap, kernels, ...), labelled as such."""
+    with st.expander(t("scenarios.as.title", lang=lang)):
+        st.caption(t("scenarios.as.caption", lang=lang))
+        for a in view.assumptions:
+            title = t(f"scenarios.as.{a['id']}", lang=lang)
+            st.markdown(f"- **{title}** (`{a['id']}`): {a['text']}")
+        st.markdown(f"**{t('scenarios.as.kernel_title', lang=lang)}**")
+        st.dataframe(kernel_rows(scenario, view, lang), hide_index=True)
+
+
+def analytics_on_changed_twin(base: Twin, changed: Twin) -> dict[str, Any] | None:
+    """Hook: lighting and natural-surveillance analytics on the twin before and after.
+
+    Returns None until the analytics module (issue 4) is merged. Then this computes, e.g.,
+    ``lighting_from_lights(base)`` and ``lighting_from_lights(changed)`` (cached on each twin's
+    ``fingerprint``) and returns both, and :func:`render_changes` shows lux and dark street
+    length before → after and a street paint by lux on the map.
+    """
+    return None
+
+
+def render_changes(twin: Twin, changed: Twin, log: list[dict[str, Any]], lang: str) -> None:
+    """What the scenario's physical measures change in the twin."""
+    st.subheader(t("scenarios.ch.title", lang=lang))
+    lines = []
+    for entry in log:
+        kind = entry["type"]
+        values = {k: v for k, v in entry.items() if k != "type"}
+        values.setdefault("column", "")
+        lines.append(
+            f"- **{type_label(kind, lang)}**: " + t(f"scenarios.ch.{kind}", lang=lang, **values)
+        )
+    physical = {i.id for i in intervention_catalogue().interventions if i.physical}
+    if not lines:
+        st.caption(
+            t(
+                "scenarios.ch.none",
+                lang=lang,
+                types=", ".join(type_label(k, lang) for k in sorted(physical)),
+            )
+        )
+        return
+    st.markdown("\n".join(lines))
+    st.caption(t("scenarios.ch.map_hint", lang=lang))
+    if analytics_on_changed_twin(twin, changed) is None:
+        st.caption(t("scenarios.ch.analytics_pending", lang=lang))
