@@ -23,8 +23,10 @@ __all__ = ["engine_providers"]
 def engine_providers(twin: Twin) -> Providers:
     """The providers of the engines installed with this project, for ``twin``.
 
-    None is plugged in on this branch: the engines are built concurrently on other branches
-    and are connected when they are merged (one adapter each, see the module docstring).
+    Each adapter reads lazily: nothing is computed or opened until a question needs it.
     """
-    del twin  # the adapters will read the twin's path (stores) and layers (analytics)
-    return Providers()
+    from assistant._analytics_provider import analytics_provider
+
+    return Providers(
+        analytics=analytics_provider(twin),  # twin/analytics: lighting, surveillance, CPTED, …
+    )

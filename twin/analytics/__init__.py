@@ -20,7 +20,8 @@ Public API:
   :func:`score_from_eyes`, :func:`segment_surveillance`; lines of sight:
   :func:`obstacles_from_footprints`, :func:`blocked`;
 - :func:`hidden_spots`, :func:`cpted_indicator`, :func:`cpted_components`,
-  :func:`feeling_vs_fact`;
+  :func:`feeling_vs_fact`; experts' scores from the CPTED store:
+  :func:`expert_scores_from_assessments` → :class:`ExpertScores`;
 - grids: :class:`RasterGrid`, :func:`grid_for`, :func:`public_space_mask`,
   :func:`raster_from_array`, :func:`samples_along`;
 - export (files): :func:`write_geotiffs`, :func:`analysis_summary`.
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 from twin.analytics.analysis import Analysis, analyse_twin, clear_analysis_cache
 from twin.analytics.cpted import cpted_components, cpted_indicator, expert_component, vacancy_nearby
+from twin.analytics.experts import ExpertScores, expert_scores_from_assessments
 from twin.analytics.export import analysis_summary, write_geotiffs
 from twin.analytics.feeling import feeling_vs_fact
 from twin.analytics.grid import RasterGrid, grid_for, public_space_mask, raster_from_array
@@ -57,6 +59,7 @@ __all__ = [
     "Analysis",
     "AnalysisSettings",
     "CptedWeights",
+    "ExpertScores",
     "RasterGrid",
     "analyse_twin",
     "analysis_summary",
@@ -65,6 +68,7 @@ __all__ = [
     "cpted_components",
     "cpted_indicator",
     "expert_component",
+    "expert_scores_from_assessments",
     "eyes_at_points",
     "facades_from_buildings",
     "feeling_vs_fact",

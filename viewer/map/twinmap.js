@@ -361,6 +361,15 @@ class TwinMap {
         updateTriggers: { getFillColor: JSON.stringify(d.areas.paint), getElevation: JSON.stringify(ext) },
       }));
     }
+    // rasters lie on the ground, under streets, lights and buildings (streets stay readable)
+    for (const o of d.overlays || []) {
+      if (o.type === "raster") {
+        layers.push(new C.BitmapLayer({
+          id: `overlay-${o.id}`, image: absolute(o.url), bounds: o.bounds, opacity: o.opacity ?? 0.7,
+          parameters: flat,
+        }));
+      }
+    }
     if (show.streets && f.streets) {
       const cols = this.colours("streets", paint.streets, f.streets.header.count, f.streets.arrays);
       const widths = d.streetWidths || [];
@@ -398,14 +407,6 @@ class TwinMap {
         getRadius: night ? 1.6 : 1.2, radiusMinPixels: night ? 1.5 : 0, radiusMaxPixels: 6,
         getFillColor: night ? [255, 232, 170, 255] : [200, 140, 0, 200],
       }));
-    }
-    for (const o of d.overlays || []) {
-      if (o.type === "raster") {
-        layers.push(new C.BitmapLayer({
-          id: `overlay-${o.id}`, image: absolute(o.url), bounds: o.bounds, opacity: o.opacity ?? 0.7,
-          parameters: flat,
-        }));
-      }
     }
     if (show.buildings && f.buildings) {
       const b = f.buildings;
@@ -561,7 +562,7 @@ class TwinMap {
       const sv = d.streetValues && this.blobs[d.streetValues.url];
       if (sv) {
         const v = new Float32Array(sv.buffer, sv.byteOffset, sv.byteLength / 4)[i];
-        const shown = Number.isFinite(v) ? `${v.toLocaleString(d.lang, { maximumFractionDigits: 1 })} ${d.streetValues.unit}` : "–";
+        const shown = Number.isFinite(v) ? `${v.toLocaleString(d.lang, { maximumFractionDigits: Math.abs(v) < 10 ? 2 : 1 })} ${d.streetValues.unit}` : "–";
         html += row(d.streetValues.title, shown.trim());
       }
     } else if (info.layer.id === "areas") {

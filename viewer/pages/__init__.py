@@ -39,4 +39,5 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("map.py", "app.page.map", "kaart", ":material/map:", default=True),
     PageSpec("dashboard.py", "app.page.dashboard", "buurtdashboard", ":material/monitoring:"),
     PageSpec("sources.py", "app.page.sources", "bronnen", ":material/dataset:"),
+    PageSpec("night.py", "night.page", "nacht", ":material/nightlight:"),
 )
