@@ -41,6 +41,7 @@ from twin.analytics import (
     expert_scores_from_assessments,
     write_geotiffs,
 )
+from twin.analytics.export import BUURT_COLUMNS
 
 __all__ = [
     "COMPONENTS",
@@ -64,22 +65,8 @@ COMPONENTS: tuple[str, ...] = CptedWeights().components
 _IMAGE_CACHE = 6
 #: GeoTIFF zips kept (the demo's is ~9 MB).
 _ZIP_CACHE = 2
-#: Per-buurt summary columns of the CSV download, in order.
-SUMMARY_COLUMNS = (
-    "name",
-    "street_km",
-    "lux_mean",
-    "lux_min",
-    "dark_share",
-    "surveillance_day",
-    "surveillance_night",
-    "vacancy_share",
-    "hidden_spots",
-    "hidden_m2",
-    "cpted_indicator",
-    "feeling_gap",
-    "reading",
-)
+#: Per-buurt summary columns of the CSV download: those of ``socialtwin analyse``, and more.
+SUMMARY_COLUMNS = (*BUURT_COLUMNS, "vacancy_share", "hidden_m2")
 
 _lock = threading.RLock()
 _images: OrderedDict[Hashable, RasterImage] = OrderedDict()

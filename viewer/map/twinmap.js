@@ -9,6 +9,8 @@
 // Every string that reaches innerHTML goes through esc().
 
 const INSTANCES = new Map(); // key -> instance (tests and benchmarks read them)
+const flyId = (fly) => `${fly.session || ""}/${fly.token}`;
+const storedFly = (key) => { try { return sessionStorage.getItem(`${key}:fly`); } catch (e) { return null; } };
 const FILES = new Map(); // url -> Promise of a decoded file (shared by all instances)
 let deckScript = null;
 
@@ -257,7 +259,9 @@ class TwinMap {
     this.marks.prepared = performance.now();
     const saved = (() => { try { return JSON.parse(sessionStorage.getItem(this.storageKey())); } catch (e) { return null; } })();
     const initial = saved || data.initialView;
-    if (saved && data.fly) this.flyToken = data.fly.token; // a remount does not replay an old fly-to
+    // a remount does not replay a fly-to it already made, but does make one asked for elsewhere
+    // (another page) since: fly-tos are told apart by session and token
+    if (saved && data.fly && flyId(data.fly) === storedFly(this.storageKey())) this.flyToken = data.fly.token;
     const probe = ["SolidPolygonLayer", "PathLayer", "ScatterplotLayer", "TextLayer", "BitmapLayer"];
     this.deck = window.createDeck({
       container: this.canvasBox,
@@ -465,6 +469,7 @@ class TwinMap {
     let target = null;
     if (d.fly && d.fly.token !== this.flyToken) {
       this.flyToken = d.fly.token;
+      try { sessionStorage.setItem(`${this.storageKey()}:fly`, flyId(d.fly)); } catch (e) { /* private mode */ }
       target = { ...this.view, ...d.fly.view, transitionDuration: d.fly.duration ?? 1200 };
     }
     const wantPitch = d.topDown ? 0 : (this.view.pitch || d.initialView.pitch || 45);
