@@ -131,9 +131,7 @@ def test_night_mode_raster_streets_and_page(app_url, page, small):
     frames.clear()
     requests_before = len(page.requested_urls)
     _select(page, "Straten kleuren naar", "Gemiddelde verlichting")
-    page.get_by_text("Straten gekleurd naar Gemiddelde verlichting.").first.wait_for(
-        timeout=60_000
-    )
+    page.get_by_text("Straten gekleurd naar Gemiddelde verlichting.").first.wait_for(timeout=60_000)
     page.wait_for_function(
         "() => window.__twinmap.instances.get('home').data.paint.streets.blob !== undefined",
         timeout=60_000,
