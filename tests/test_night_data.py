@@ -233,6 +233,7 @@ def test_downloads_open_as_geotiff_csv_and_json(small):
     assert csv["synthetic"].all() and csv["source"].iloc[0].startswith("computed from")
     summary = json.loads(summary_json(a))
     assert summary["buurten"][0]["code"] == "BU09173300" and summary["synthetic"] is True
+    assert len(summary["hidden_spots"]) == len(a.hidden_spots) > 10, "every spot, not the top 10"
     assert "not a prediction" in summary["note"]
 
 
@@ -244,3 +245,12 @@ def test_weights_recompose_without_recomputing(small):
     assert b.lux is a.lux and b.segments is not a.segments
     expected = 100 * b.segments["cpted_lighting_level"]
     assert np.allclose(b.segments["cpted_indicator"], expected, equal_nan=True)
+
+
+def test_names_from_open_data_cannot_become_markup():
+    from viewer.night_map import plain
+
+    assert plain("[klik](javascript:alert(1)) <img src=x> $x$ *b*") == (
+        r"\[klik\]\(javascript:alert\(1\)\) \<img src=x\> \$x\$ \*b\*"
+    )
+    assert plain("Akerstraat 12-14, 6411 AB.") == "Akerstraat 12-14, 6411 AB."

@@ -169,9 +169,10 @@ def summary_csv(analysis: Analysis) -> bytes:
 
 
 def summary_json(analysis: Analysis) -> bytes:
-    """Everything ``socialtwin analyse --json`` prints (per buurt, totals, hidden spots,
-    settings, weights, manifests)."""
-    return json.dumps(analysis_summary(analysis), ensure_ascii=False, indent=1).encode("utf-8")
+    """What ``socialtwin analyse --json`` prints (per buurt, totals, settings, weights,
+    manifests), with every hidden spot (the command lists the first ten)."""
+    summary = analysis_summary(analysis, top_spots=len(analysis.hidden_spots))
+    return json.dumps(summary, ensure_ascii=False, indent=1).encode("utf-8")
 
 
 def buurt_components(analysis: Analysis) -> pd.DataFrame:

@@ -15,6 +15,7 @@ measure or the overlay re-sends a few kilobytes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -46,6 +47,7 @@ __all__ = [
     "night_controls",
     "night_layers",
     "night_side_panel",
+    "plain",
 ]
 
 _NONE = "none"
@@ -57,6 +59,18 @@ SIDE_SPOTS = 8
 SPOT_ZOOM = 18.0
 
 _DEFAULTS = {"map.night.overlay": "lux", "map.night.streets": _NONE, "map.night.spots": True}
+_MARKDOWN = re.compile(r"([\\`*_\[\]()<>#|~$])")
+
+
+def plain(text: str) -> str:
+    r"""``text`` (a street name from open data, a reason) safe to show as Markdown: the
+    characters of links, emphasis, code, HTML, tables and formulas (``$``) escaped, so a name
+    can never become a link or markup.
+
+    >>> plain("[x](javascript:alert(1)) <b>")
+    '\\[x\\]\\(javascript:alert\\(1\\)\\) \\<b\\>'
+    """
+    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 @dataclass(frozen=True)
@@ -85,9 +99,8 @@ class NightLayers:
     choice: NightChoice = field(default_factory=NightChoice)
 
 
-def night_controls(twin: Twin) -> NightChoice:
+def night_controls() -> NightChoice:
     """The night analytics' controls (call inside the sidebar, when night mode is on)."""
-    del twin
     lang = language()  # format functions may run outside the script run (AppTest)
     for key, value in _DEFAULTS.items():
         st.session_state.setdefault(key, value)
@@ -133,9 +146,8 @@ def night_layers(twin: Twin, choice: NightChoice | None) -> NightLayers:
     return NightLayers(paint, tuple(overlays), tuple(legends), " ".join(describe), night, choice)
 
 
-def focus_spot(twin: Twin, map_key: str, night: NightAnalysis, rank: int) -> None:
+def focus_spot(map_key: str, night: NightAnalysis, rank: int) -> None:
     """Fly map ``map_key`` to hidden spot ``rank`` and detail it in the side panel."""
-    del twin
     pts = spot_points(night.analysis)
     row = pts[pts["rank"] == rank]
     if row.empty:
@@ -154,8 +166,8 @@ def _spot_details(twin: Twin, night: NightAnalysis, rank: int) -> None:
     lang = language()
     st.markdown(f"**{t('night.spot.title', rank=rank)}**")
     buurt = twin.area_name(str(r["buurt"])) if isinstance(r["buurt"], str) else "–"
-    st.caption(f"{buurt} · {format_value(float(r['area_m2']), lang=lang, decimals=0)} m²")
-    st.markdown(spot_reason(r, night.analysis, lang))
+    st.caption(plain(f"{buurt} · {format_value(float(r['area_m2']), lang=lang, decimals=0)} m²"))
+    st.markdown(plain(spot_reason(r, night.analysis, lang)))
 
 
 def night_side_panel(twin: Twin, layers: NightLayers, result: MapResult, map_key: str) -> None:
@@ -180,10 +192,10 @@ def night_side_panel(twin: Twin, layers: NightLayers, result: MapResult, map_key
     if layers.choice.spots and isinstance(focus, int):
         _spot_details(twin, night, focus)
     if layers.choice.spots:
-        _spot_list(twin, night, map_key)
+        _spot_list(night, map_key)
 
 
-def _spot_list(twin: Twin, night: NightAnalysis, map_key: str) -> None:
+def _spot_list(night: NightAnalysis, map_key: str) -> None:
     spots = night.analysis.hidden_spots
     lang = language()
     st.markdown(f"**{t('night.panel.spots', n=len(spots))}**")
@@ -195,8 +207,9 @@ def _spot_list(twin: Twin, night: NightAnalysis, map_key: str) -> None:
         name = r["street_name"] if isinstance(r["street_name"], str) and r["street_name"] else (
             t("map.attr.unnamed"))  # fmt: skip
         label = f"{rank}. {name} — {format_value(float(r['area_m2']), lang=lang, decimals=0)} m²"
-        st.button(label, key=f"night_btn.fly.{rank}", help=spot_reason(r, night.analysis, lang),
-                  on_click=focus_spot, args=(twin, map_key, night, rank),
+        st.button(plain(label), key=f"night_btn.fly.{rank}",
+                  help=plain(spot_reason(r, night.analysis, lang)),
+                  on_click=focus_spot, args=(map_key, night, rank),
                   width="stretch")  # fmt: skip
     if len(spots) > SIDE_SPOTS:
         st.caption(t("night.panel.more", n=len(spots) - SIDE_SPOTS))

@@ -93,7 +93,7 @@ def _controls(twin: Twin) -> dict:
         st.markdown(f"**{t('map.section.view')}**")
         opts["top_down"] = st.toggle(t("map.top_down"), key="map.top_down")
         opts["night"] = st.toggle(t("map.night"), key="map.night")
-        opts["night_choice"] = night_controls(twin) if opts["night"] else None  # night analytics
+        opts["night_choice"] = night_controls() if opts["night"] else None  # night analytics
         with st.expander(t("map.section.layers"), expanded=False):
             opts["layers"] = []
             for name in LAYER_NAMES:

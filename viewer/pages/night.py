@@ -155,7 +155,7 @@ def _show_on_map(twin: Twin, night: NightAnalysis, rank: int) -> None:
     st.session_state["map.night"] = True
     st.session_state["map.night.spots"] = True
     st.session_state.setdefault("map.night.overlay", "lux")
-    focus_spot(twin, MAP_KEY, night, rank)
+    focus_spot(MAP_KEY, night, rank)
     st.switch_page("pages/map.py")
 
 
