@@ -123,6 +123,7 @@ def _cpted(twin: Twin, night: NightAnalysis, weights: CptedWeights) -> None:
         },
         index=b.index.rename(t("night.col.code")),
     ).sort_values(t("night.col.indicator"))
+    st.dataframe(table)
     st.caption(t("night.cpted.components_scale"))
 
     st.markdown(f"**{t('night.cpted.per_segment')}**")
@@ -247,9 +248,31 @@ def _feeling(twin: Twin, night: NightAnalysis) -> None:
     st.caption(t("night.feeling.extremes", high=twin.area_name(high),
                  high_gap=fmt(r["feeling_gap"].iloc[0]), low=twin.area_name(low),
                  low_gap=fmt(r["feeling_gap"].iloc[-1])))  # fmt: skip
-    chart = pd.DataFrame({t("night.col.z_crime"): r["z_crime"],
-                          t("night.col.z_perceived"): r["z_perceived"]})  # fmt: skip
-    st.scatter_chart(chart, x=t("night.col.z_crime"), y=t("night.col.z_perceived"), height=320)
+    _feeling_chart(twin, r)
+
+
+def _feeling_chart(twin: Twin, r: pd.DataFrame) -> None:
+    """z(crime) against z(feeling), coloured by the gap; on the diagonal feeling fits the facts."""
+    data = pd.DataFrame({"buurt": [twin.area_name(c) for c in r.index],
+                         "x": r["z_crime"].round(2), "y": r["z_perceived"].round(2),
+                         "gap": r["feeling_gap"].round(2)})  # fmt: skip
+    lo = float(min(data["x"].min(), data["y"].min())) - 0.2
+    hi = float(max(data["x"].max(), data["y"].max())) + 0.2
+    diagonal = {"x": {"datum": lo}, "y": {"datum": lo}, "x2": {"datum": hi}, "y2": {"datum": hi}}
+    points = {
+        "x": {"field": "x", "type": "quantitative", "title": t("night.col.z_crime")},
+        "y": {"field": "y", "type": "quantitative", "title": t("night.col.z_perceived")},
+        "color": {"field": "gap", "type": "quantitative", "title": t("night.col.gap"),
+                  "scale": {"scheme": "purpleorange", "reverse": True, "domain": [-2, 2]}},
+        "tooltip": [{"field": "buurt", "title": t("night.col.buurt")},
+                    {"field": "gap", "title": t("night.col.gap")}],
+    }  # fmt: skip
+    spec = {"layer": [
+        {"mark": {"type": "rule", "strokeDash": [4, 4], "color": "#888"}, "encoding": diagonal},
+        {"mark": {"type": "circle", "size": 90, "opacity": 0.9}, "encoding": points},
+    ]}  # fmt: skip
+    st.vega_lite_chart(data, spec, height=340)
+    st.caption(t("night.feeling.chart"))
 
 
 def _downloads(twin: Twin, night: NightAnalysis) -> None:
