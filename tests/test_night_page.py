@@ -217,3 +217,33 @@ def test_downloads_are_offered(small_env):
     assert len(labels) == 3
     assert [p.label for p in labels] == ["Rasters (GeoTIFF, zip)", "Samenvatting per buurt (CSV)",
                                          "Alles per buurt en de plekken (JSON)"]  # fmt: skip
+
+
+def test_the_map_colours_streets_with_the_pages_weights(small_env, small):
+    import numpy as np
+
+    from twin.analytics import CptedWeights, analyse_twin
+    from viewer.map import pick_from_event
+    from viewer.night_map import session_weights
+
+    only_night = analyse_twin(small, weights=CptedWeights(0, 0, 0.25, 0, 0, 0)).segments
+    default = analyse_twin(small).segments
+    diff = (only_night["cpted_indicator"] - default["cpted_indicator"]).abs().to_numpy()
+    i = int(np.nanargmax(diff))  # the street where the weights make the most difference
+    assert diff[i] > 5
+    at = _app(NIGHT)
+    for c in ("lighting_level", "lighting_continuity", "surveillance_day", "vacancy", "experts"):
+        at.slider(key=f"night.w.{c}").set_value(0.0).run()
+    at.switch_page("pages/map.py").run()
+    p = small.to_wgs84("streets").geometry.iloc[i].interpolate(0.5, normalized=True)
+    at.session_state["_twinmap.home.selection"] = pick_from_event(
+        small, {"layer": "streets", "index": i, "lon": p.x, "lat": p.y}
+    )
+    at.toggle(key="map.night").set_value(True).run()
+    _ok(at)
+    assert at.session_state["night.w.vacancy"] == 0.0, "the weights survive the page switch"
+    rows = {r[0]: r[1] for tbl in at.table for r in tbl.value.to_numpy().tolist()}
+    want = round(float(only_night["cpted_indicator"].iloc[i]))
+    assert rows["Straat-CPTED-indicator"] == f"{want} 0–100"
+    # outside a script run there is no session: the defaults
+    assert session_weights() == CptedWeights()

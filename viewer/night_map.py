@@ -23,6 +23,7 @@ import streamlit as st
 
 from layers import Legend
 from twin import Twin, format_value
+from twin.analytics import CptedWeights
 from viewer.i18n import language, t
 from viewer.map import MapResult, Markers, RasterOverlay, StreetPaint, fly_to
 from viewer.night_data import NightAnalysis, night_analysis
@@ -48,6 +49,7 @@ __all__ = [
     "night_layers",
     "night_side_panel",
     "plain",
+    "session_weights",
 ]
 
 _NONE = "none"
@@ -119,13 +121,25 @@ def night_controls() -> NightChoice:
     return NightChoice(str(overlay), str(streets), bool(spots))
 
 
+def session_weights() -> CptedWeights:
+    """The CPTED weights chosen on the Night page in this session (the defaults until then, or
+    when all are zero), so the map colours streets by the same indicator the page shows."""
+    default = CptedWeights()
+    values = {c: st.session_state.get(f"night.w.{c}", getattr(default, c))
+              for c in default.components}  # fmt: skip
+    try:
+        return CptedWeights(**{c: float(v) for c, v in values.items()})
+    except (TypeError, ValueError):  # all zero, or not numbers
+        return default
+
+
 def night_layers(twin: Twin, choice: NightChoice | None) -> NightLayers:
     """Street paint, overlays and legends for ``choice`` (empty for None or nothing chosen)."""
     if choice is None or choice.empty:
         return NightLayers()
     lang = language()
     with st.spinner(t("night.map.computing")):
-        night = night_analysis(twin)
+        night = night_analysis(twin, session_weights())
     a = night.analysis
     paint = None
     overlays: list[RasterOverlay | Markers] = []

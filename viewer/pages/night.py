@@ -26,7 +26,7 @@ from viewer.night_data import (
     summary_json,
 )
 from viewer.night_layers import spot_reason
-from viewer.night_map import focus_spot
+from viewer.night_map import focus_spot, session_weights
 from viewer.state import get_twin, synthetic_notice
 
 __all__ = ["render"]
@@ -61,8 +61,7 @@ def _weights() -> CptedWeights:
         st.button(t("night.weights.reset"), key="night_btn.reset", on_click=_reset_weights)
     if sum(values.values()) <= 0:
         st.warning(t("night.weights.all_zero"))
-        return _DEFAULT
-    return CptedWeights(**values)
+    return session_weights()  # the same weights colour the map's streets
 
 
 def _pct(v: float, lang: str, decimals: int = 0) -> str:
