@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench_map import CHROMIUM_ARGS, Wire, _free_port, _mb, _settle  # noqa: E402
+from bench_map import CHROMIUM_ARGS, Wire, _mb, _settle, _start  # noqa: E402
 
 
 def _timed(fn):
@@ -104,26 +104,6 @@ def in_process(twin, reruns: int) -> dict:
     }  # fmt: skip
 
 
-def _start(env: dict) -> tuple[str, subprocess.Popen]:
-    import urllib.request
-
-    port = _free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "viewer" / "server.py"),
-           "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--server.headless", "true", "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none"]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return url, proc
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("the app did not start")
-
-
 def _toggle(page, label: str) -> None:
     page.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]').filter(
         has_text=label
@@ -156,7 +136,7 @@ def in_browser(twin_dir: str | None) -> dict:
     env = {**os.environ, "SOCIALTWIN_HOME": str(work / "home"), "PYTHONPATH": str(ROOT)}
     if twin_dir:
         env["SOCIALTWIN_TWIN"] = str(Path(twin_dir).resolve())
-    url, proc = _start(env)
+    url, proc = _start(ROOT / "viewer" / "server.py", env)
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
