@@ -6,7 +6,8 @@ has a small adapter that satisfies one protocol of :mod:`assistant.providers`:
 - ``twin/assessments`` (CPTED store) → ``AssessmentProvider``: :class:`StoreAssessments`
 - ``scenarios`` (engine and store) → ``ScenarioProvider``: :class:`EngineScenarios`
 - ``scenarios`` (evidence registry) → ``EvidenceProvider``: :class:`RegistryEvidence`
-- ``twin/analytics`` (lighting, surveillance, …) → ``AnalyticsProvider``: not yet (issue 4)
+- ``twin/analytics`` (lighting, surveillance, …) → ``AnalyticsProvider``:
+  :func:`assistant._analytics_provider.analytics_provider`
 
 An engine without an adapter counts as "not connected": its tools are not offered to Claude
 and the offline explainer says so. See ``docs/assistant.md``.
@@ -28,9 +29,13 @@ def engine_providers(twin: Twin) -> Providers:
 
     Assessments and scenarios are read from the stores under the home folder
     (``SOCIALTWIN_HOME``) each time they are asked for, so what was saved a moment ago in the
-    app is what the assistant explains. The street analytics are not plugged in yet.
+    app is what the assistant explains. Each adapter reads lazily: nothing is computed or opened
+    until a question needs it.
     """
+    from assistant._analytics_provider import analytics_provider
+
     return Providers(
+        analytics=analytics_provider(twin),  # twin/analytics: lighting, surveillance, CPTED, …
         assessments=StoreAssessments(twin),
         scenarios=EngineScenarios(twin),
         evidence=RegistryEvidence(),

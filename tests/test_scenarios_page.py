@@ -116,6 +116,13 @@ def test_add_lighting_and_read_results_nl(small_dir, small, monkeypatch):
     assert "Welsh, Farrington & Douglas 2022" in text and "✔" in text  # sources in place
     assert "Plafond per uitkomst" in text  # assumptions, labelled
     assert "nieuwe lantaarns op 15 straatdelen" in text  # the twin changed
+    # ... and the lighting is recomputed on the changed twin, before → after
+    assert "Verlichting vóór → na" in text and "lampmodel" in text
+    (dark,) = [m for m in at.metric if m.label.startswith("Donkere straatlengte")]
+    assert dark.value.endswith(" m") and dark.delta.endswith(" m")
+    light = _frame_with(at, "Donker (m) vóór → na")
+    assert STREET in set(light["Straat"]) and (light["Buurt"] != "").all()
+    assert light["Gem. lux vóór → na"].str.contains("→").all()
     kernel = _frame_with(at, "Behandeld tot")
     assert set(kernel["Gekozen door"]) == {"register (aanname)"}
 

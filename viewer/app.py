@@ -29,7 +29,7 @@ st.set_page_config(page_title="Social Twin Heerlen", page_icon=_icon(), layout="
 
 if "lang" not in st.session_state:
     st.session_state["lang"] = language()
-keep_widget_state("map.", "dash.", "src.", "cpted.", "scen.")
+keep_widget_state("map.", "dash.", "src.", "cpted.", "scen.", "night.")
 
 with st.sidebar:
     st.selectbox(

@@ -6,8 +6,9 @@
 - :func:`render_evidence` — per intervention, every outcome's entry (an expander each);
 - :func:`render_assumptions` — the engine's labelled assumptions and this scenario's kernel
   radii, headed "assumptions", not evidence;
-- :func:`render_changes` — what the physical measures change in the twin, and the hook for
-  recomputing the lighting and surveillance analytics on the changed twin.
+- :func:`render_changes` — what the physical measures change in the twin;
+  :func:`render_lighting` — lux and dark street length before → after on the streets that
+  changed lamps reach (:func:`twin.analytics.lighting_change`).
 """
 
 from __future__ import annotations
@@ -18,18 +19,20 @@ import streamlit as st
 
 from scenarios import Scenario, intervention_catalogue
 from twin import Twin, format_value
+from twin.analytics import LightingChange
 from viewer.i18n import t
 from viewer.scenario_format import outcome_label, type_label
 from viewer.scenario_run import ResultView
 
 __all__ = [
-    "analytics_on_changed_twin",
     "entry_markdown",
     "kernel_rows",
+    "lighting_rows",
     "outcome_sources",
     "render_assumptions",
     "render_changes",
     "render_evidence",
+    "render_lighting",
 ]
 
 
@@ -163,19 +166,85 @@ def render_assumptions(scenario: Scenario, view: ResultView, lang: str) -> None:
         st.dataframe(kernel_rows(scenario, view, lang), hide_index=True)
 
 
-def analytics_on_changed_twin(base: Twin, changed: Twin) -> dict[str, Any] | None:
-    """Hook: lighting and natural-surveillance analytics on the twin before and after.
+def lighting_rows(
+    change: LightingChange, names: dict[str, str], lang: str, limit: int = 12
+) -> list[dict[str, Any]]:
+    """The segments whose light changes most (by change in dark metres, then in mean lux);
+    ``names`` maps buurt codes to names."""
+    seg = change.segments.assign(
+        _dark=lambda f: (f["dark_m_after"] - f["dark_m_before"]).abs(),
+        _lux=lambda f: (f["lux_mean_after"] - f["lux_mean_before"]).abs(),
+    ).sort_values(["_dark", "_lux"], ascending=False)
+    rows = []
+    for r in seg.head(limit).itertuples():
+        rows.append(
+            {
+                t("scenarios.ch.light.street", lang=lang): r.name
+                if isinstance(r.name, str) and r.name
+                else "–",
+                t("scenarios.ch.light.buurt", lang=lang): names.get(str(r.buurt), r.buurt),
+                t("scenarios.ch.light.length", lang=lang): format_value(
+                    r.length_m, lang=lang, decimals=0
+                ),
+                t("scenarios.ch.light.lux", lang=lang): _arrow(
+                    r.lux_mean_before, r.lux_mean_after, 1, lang
+                ),
+                t("scenarios.ch.light.dark", lang=lang): _arrow(
+                    r.dark_m_before, r.dark_m_after, 0, lang
+                ),
+            }
+        )
+    return rows
 
-    Returns None until the analytics module (issue 4) is merged. Then this computes, e.g.,
-    ``lighting_from_lights(base)`` and ``lighting_from_lights(changed)`` (cached on each twin's
-    ``fingerprint``) and returns both, and :func:`render_changes` shows lux and dark street
-    length before → after and a street paint by lux on the map.
-    """
-    return None
+
+def _arrow(before: float, after: float, decimals: int, lang: str) -> str:
+    a = format_value(before, lang=lang, decimals=decimals)
+    b = format_value(after, lang=lang, decimals=decimals)
+    return f"{a} → {b}"
 
 
-def render_changes(twin: Twin, changed: Twin, log: list[dict[str, Any]], lang: str) -> None:
-    """What the scenario's physical measures change in the twin."""
+def render_lighting(twin: Twin, change: LightingChange, lang: str) -> None:
+    """Lux and dark street length before → after, on the streets the changed lamps reach."""
+    if change.empty:
+        return
+    tot = change.totals
+    st.markdown(f"**{t('scenarios.ch.light.title', lang=lang)}**")
+    c1, c2 = st.columns(2)
+    c1.metric(
+        t("scenarios.ch.light.dark_total", lang=lang, lux=format_value(change.dark_lux, lang=lang)),
+        format_value(tot["dark_m_after"], lang=lang, decimals=0) + " m",
+        delta=format_value(tot["dark_m_after"] - tot["dark_m_before"], lang=lang, decimals=0)
+        + " m",
+        delta_color="inverse",
+    )
+    c2.metric(
+        t("scenarios.ch.light.lux_total", lang=lang),
+        format_value(tot["lux_mean_after"], lang=lang, decimals=1) + " lux",
+        delta=format_value(tot["lux_mean_after"] - tot["lux_mean_before"], lang=lang, decimals=1)
+        + " lux",
+    )
+    st.caption(
+        t(
+            "scenarios.ch.light.caption",
+            lang=lang,
+            segments=format_value(tot["segments"], lang=lang, decimals=0),
+            length=format_value(tot["length_m"], lang=lang, decimals=0),
+            before=format_value(tot["dark_m_before"], lang=lang, decimals=0),
+        )
+    )
+    hoods = twin.neighbourhoods
+    names = dict(zip(hoods["code"].astype(str), hoods["name"].astype(str), strict=True))
+    st.dataframe(lighting_rows(change, names, lang), hide_index=True)
+
+
+def render_changes(
+    twin: Twin,
+    changed: Twin,
+    log: list[dict[str, Any]],
+    lang: str,
+    lighting: LightingChange | None = None,
+) -> None:
+    """What the scenario's physical measures change in the twin, and the light they make."""
     st.subheader(t("scenarios.ch.title", lang=lang))
     lines = []
     for entry in log:
@@ -197,5 +266,7 @@ def render_changes(twin: Twin, changed: Twin, log: list[dict[str, Any]], lang: s
         return
     st.markdown("\n".join(lines))
     st.caption(t("scenarios.ch.map_hint", lang=lang))
-    if analytics_on_changed_twin(twin, changed) is None:
-        st.caption(t("scenarios.ch.analytics_pending", lang=lang))
+    if lighting is not None:
+        render_lighting(twin, lighting, lang)
+    if any(entry["type"] != "street_lighting" for entry in log):
+        st.caption(t("scenarios.ch.not_recomputed", lang=lang))

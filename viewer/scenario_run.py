@@ -26,12 +26,14 @@ from scenarios import (
     twin_changes,
 )
 from twin import Twin
+from twin.analytics import LightingChange, lighting_change
 
 __all__ = [
     "ResultView",
     "changes_of",
     "comparison_of",
     "effective_status",
+    "lighting_of",
     "model_of",
     "result_of",
     "view_of",
@@ -155,3 +157,18 @@ def comparison_of(twin: Twin, scenarios: list[Scenario]) -> Comparison:
     """:func:`scenarios.compare_results` of 2–4 scenarios on ``twin`` (cached)."""
     tomls = tuple(scenario_to_toml(s) for s in scenarios)
     return _comparison(twin.fingerprint, tomls, twin, tuple(scenarios))
+
+
+@st.cache_resource(show_spinner=False, max_entries=_MAX_RESULTS)
+def _lighting(fingerprint: str, toml: str, _twin: Twin, _changed: Twin) -> LightingChange:
+    return lighting_change(_twin, _changed)
+
+
+def lighting_of(twin: Twin, scenario: Scenario) -> LightingChange:
+    """Street lighting before → after the scenario's changes to the lights (cached).
+
+    Only the segments a changed lamp reaches are recomputed (milliseconds for a street or a
+    buurt); see :func:`twin.analytics.lighting_change`.
+    """
+    changed, _ = changes_of(twin, scenario)
+    return _lighting(twin.fingerprint, scenario_to_toml(scenario), twin, changed)

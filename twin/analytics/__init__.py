@@ -14,13 +14,15 @@ Public API:
 - :func:`analyse_twin` → :class:`Analysis` (cached by ``twin.fingerprint``),
   :func:`clear_analysis_cache`;
 - assumptions: :class:`AnalysisSettings`, :class:`CptedWeights`, :data:`EYES_WEIGHTS`;
-- lighting: :func:`intensity_from_lumen`, :func:`illuminance`, :func:`lamps_from_lights`,
+- lighting: :func:`lighting_change` (before → after a change of the lights, only where it
+  reaches), :func:`intensity_from_lumen`, :func:`illuminance`, :func:`lamps_from_lights`,
   :func:`lux_at_points`, :func:`lux_grid`, :func:`segment_lighting`;
 - surveillance: :func:`facades_from_buildings`, :func:`eyes_at_points`,
   :func:`score_from_eyes`, :func:`segment_surveillance`; lines of sight:
   :func:`obstacles_from_footprints`, :func:`blocked`;
 - :func:`hidden_spots`, :func:`cpted_indicator`, :func:`cpted_components`,
-  :func:`feeling_vs_fact`;
+  :func:`feeling_vs_fact`; experts' scores from the CPTED store:
+  :func:`expert_scores_from_assessments` → :class:`ExpertScores`;
 - grids: :class:`RasterGrid`, :func:`grid_for`, :func:`public_space_mask`,
   :func:`raster_from_array`, :func:`samples_along`;
 - export (files): :func:`write_geotiffs`, :func:`analysis_summary`.
@@ -29,7 +31,9 @@ Public API:
 from __future__ import annotations
 
 from twin.analytics.analysis import Analysis, analyse_twin, clear_analysis_cache
+from twin.analytics.change import LightingChange, changed_lamps, lighting_change
 from twin.analytics.cpted import cpted_components, cpted_indicator, expert_component, vacancy_nearby
+from twin.analytics.experts import ExpertScores, expert_scores_from_assessments
 from twin.analytics.export import analysis_summary, write_geotiffs
 from twin.analytics.feeling import feeling_vs_fact
 from twin.analytics.grid import RasterGrid, grid_for, public_space_mask, raster_from_array
@@ -57,14 +61,18 @@ __all__ = [
     "Analysis",
     "AnalysisSettings",
     "CptedWeights",
+    "ExpertScores",
+    "LightingChange",
     "RasterGrid",
     "analyse_twin",
     "analysis_summary",
     "blocked",
+    "changed_lamps",
     "clear_analysis_cache",
     "cpted_components",
     "cpted_indicator",
     "expert_component",
+    "expert_scores_from_assessments",
     "eyes_at_points",
     "facades_from_buildings",
     "feeling_vs_fact",
@@ -73,6 +81,7 @@ __all__ = [
     "illuminance",
     "intensity_from_lumen",
     "lamps_from_lights",
+    "lighting_change",
     "lux_at_points",
     "lux_grid",
     "obstacles_from_footprints",

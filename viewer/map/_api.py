@@ -81,7 +81,15 @@ def fly_to(key: str, *, lon: float, lat: float, zoom: float = 15.5, pitch: float
         view["pitch"] = float(pitch)
     if bearing is not None:
         view["bearing"] = float(bearing)
-    st.session_state[sk] = {"view": view, "token": token}
+    # the session tells the browser a fly-to asked for on another page from one it already made
+    st.session_state[sk] = {"view": view, "token": token, "session": _session_id()}
+
+
+def _session_id() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return ctx.session_id if ctx is not None else ""
 
 
 def fly_to_area(twin: Twin, key: str, code: str) -> None:

@@ -161,20 +161,28 @@ class RasterOverlay:
     ----------
     id : str
         Unique among the map's overlays.
-    image : ndarray
-        ``(height, width, 4)`` uint8 RGBA, north up.
-    bounds : tuple
-        (west, south, east, north) in degrees.
+    image : ndarray or bytes
+        ``(height, width, 4)`` uint8 RGBA, north up; or an encoded PNG (e.g.
+        ``layers.rasters.image_from_raster(...).png``, cached by the caller so that a rerun does
+        not encode it again).
+    bounds : sequence
+        (west, south, east, north) in degrees, or the four corners ``[[left, bottom], [left,
+        top], [right, top], [right, bottom]]`` (lon, lat) — an RD-aligned raster is slightly
+        rotated in WGS84, and its corners place it exactly.
     opacity : float
         0–1.
     """
 
     id: str
-    image: np.ndarray
-    bounds: tuple[float, float, float, float]
+    image: np.ndarray | bytes
+    bounds: Sequence[float] | Sequence[Sequence[float]]
     opacity: float = 0.7
 
-    def to_payload(self) -> dict:
+    def _png(self) -> bytes:
+        if isinstance(self.image, bytes | bytearray):
+            if bytes(self.image[:8]) != _PNG_MAGIC:
+                raise ValueError(f"overlay {self.id!r}: image bytes must be a PNG file")
+            return bytes(self.image)
         img = np.asarray(self.image)
         if img.ndim != 3 or img.shape[2] != 4 or img.dtype != np.uint8:
             raise ValueError(f"overlay {self.id!r}: image must be (h, w, 4) uint8, got "
@@ -186,10 +194,24 @@ class RasterOverlay:
 
         buf = io.BytesIO()
         Image.fromarray(img, mode="RGBA").save(buf, format="PNG", optimize=False)
-        url = put_blob(buf.getvalue(), "overlay.png", "image/png")
-        w, s, e, n = (float(v) for v in self.bounds)
-        return {"type": "raster", "id": self.id, "url": url, "bounds": [w, s, e, n],
+        return buf.getvalue()
+
+    def to_payload(self) -> dict:
+        png = self._png()
+        url = put_blob(png, "overlay.png", "image/png")
+        b = np.asarray(self.bounds, dtype=float)
+        if b.shape == (4, 2):
+            bounds: list = [[float(x), float(y)] for x, y in b]
+        elif b.shape == (4,):
+            bounds = [float(v) for v in b]
+        else:
+            raise ValueError(f"overlay {self.id!r}: bounds must be (west, south, east, north) "
+                             f"or four (lon, lat) corners, got shape {b.shape}")  # fmt: skip
+        return {"type": "raster", "id": self.id, "url": url, "bounds": bounds,
                 "opacity": float(self.opacity)}  # fmt: skip
+
+
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass(frozen=True)

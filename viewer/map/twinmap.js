@@ -9,6 +9,8 @@
 // Every string that reaches innerHTML goes through esc().
 
 const INSTANCES = new Map(); // key -> instance (tests and benchmarks read them)
+const flyId = (fly) => `${fly.session || ""}/${fly.token}`;
+const storedFly = (key) => { try { return sessionStorage.getItem(`${key}:fly`); } catch (e) { return null; } };
 const FILES = new Map(); // url -> Promise of a decoded file (shared by all instances)
 let deckScript = null;
 
@@ -257,10 +259,9 @@ class TwinMap {
     this.marks.prepared = performance.now();
     const saved = (() => { try { return JSON.parse(sessionStorage.getItem(this.storageKey())); } catch (e) { return null; } })();
     const initial = saved || data.initialView;
-    // a remount (page switch) replays no fly-to it has done, but does one asked for since
-    // ("show on map" from another page): the last token flown is kept beside the view
-    const flown = (() => { try { return JSON.parse(sessionStorage.getItem(`${this.storageKey()}:fly`)); } catch (e) { return null; } })();
-    if (saved) this.flyToken = flown;
+    // a remount does not replay a fly-to it already made, but does make one asked for elsewhere
+    // (another page) since: fly-tos are told apart by session and token
+    if (saved && data.fly && flyId(data.fly) === storedFly(this.storageKey())) this.flyToken = data.fly.token;
     const probe = ["SolidPolygonLayer", "PathLayer", "ScatterplotLayer", "TextLayer", "BitmapLayer"];
     this.deck = window.createDeck({
       container: this.canvasBox,
@@ -364,6 +365,15 @@ class TwinMap {
         updateTriggers: { getFillColor: JSON.stringify(d.areas.paint), getElevation: JSON.stringify(ext) },
       }));
     }
+    // rasters lie on the ground, under streets, lights and buildings (streets stay readable)
+    for (const o of d.overlays || []) {
+      if (o.type === "raster") {
+        layers.push(new C.BitmapLayer({
+          id: `overlay-${o.id}`, image: absolute(o.url), bounds: o.bounds, opacity: o.opacity ?? 0.7,
+          parameters: flat,
+        }));
+      }
+    }
     if (show.streets && f.streets) {
       const cols = this.colours("streets", paint.streets, f.streets.header.count, f.streets.arrays);
       const widths = d.streetWidths || [];
@@ -401,14 +411,6 @@ class TwinMap {
         getRadius: night ? 1.6 : 1.2, radiusMinPixels: night ? 1.5 : 0, radiusMaxPixels: 6,
         getFillColor: night ? [255, 232, 170, 255] : [200, 140, 0, 200],
       }));
-    }
-    for (const o of d.overlays || []) {
-      if (o.type === "raster") {
-        layers.push(new C.BitmapLayer({
-          id: `overlay-${o.id}`, image: absolute(o.url), bounds: o.bounds, opacity: o.opacity ?? 0.7,
-          parameters: flat,
-        }));
-      }
     }
     if (show.buildings && f.buildings) {
       const b = f.buildings;
@@ -467,7 +469,7 @@ class TwinMap {
     let target = null;
     if (d.fly && d.fly.token !== this.flyToken) {
       this.flyToken = d.fly.token;
-      try { sessionStorage.setItem(`${this.storageKey()}:fly`, JSON.stringify(d.fly.token)); } catch (e) { /* private mode */ }
+      try { sessionStorage.setItem(`${this.storageKey()}:fly`, flyId(d.fly)); } catch (e) { /* private mode */ }
       target = { ...this.view, ...d.fly.view, transitionDuration: d.fly.duration ?? 1200 };
     }
     const wantPitch = d.topDown ? 0 : (this.view.pitch || d.initialView.pitch || 45);
@@ -565,7 +567,7 @@ class TwinMap {
       const sv = d.streetValues && this.blobs[d.streetValues.url];
       if (sv) {
         const v = new Float32Array(sv.buffer, sv.byteOffset, sv.byteLength / 4)[i];
-        const shown = Number.isFinite(v) ? `${v.toLocaleString(d.lang, { maximumFractionDigits: 1 })} ${d.streetValues.unit}` : "–";
+        const shown = Number.isFinite(v) ? `${v.toLocaleString(d.lang, { maximumFractionDigits: Math.abs(v) < 10 ? 2 : 1 })} ${d.streetValues.unit}` : "–";
         html += row(d.streetValues.title, shown.trim());
       }
     } else if (info.layer.id === "areas") {

@@ -39,6 +39,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("map.py", "app.page.map", "kaart", ":material/map:", default=True),
     PageSpec("dashboard.py", "app.page.dashboard", "buurtdashboard", ":material/monitoring:"),
     PageSpec("sources.py", "app.page.sources", "bronnen", ":material/dataset:"),
+    PageSpec("night.py", "night.page", "nacht", ":material/nightlight:"),
     PageSpec("cpted.py", "cpted.page", "schouw", ":material/assignment:"),
     PageSpec("scenarios.py", "scenarios.nav", "wat-als", ":material/alt_route:"),
     PageSpec("assistant.py", "assistant.page_title", "assistent", ":material/psychology:"),

@@ -9,6 +9,7 @@ from twin import Twin, indicator_names
 from viewer.colouring import BUILDING_COLOURINGS, area_colouring, building_colouring
 from viewer.i18n import language, t
 from viewer.map import LAYER_NAMES, fly_to_area, twin_map
+from viewer.night_map import night_controls, night_layers, night_side_panel
 from viewer.panel import selection_panel
 from viewer.state import (
     area_label,
@@ -99,6 +100,7 @@ def _controls(twin: Twin) -> dict:
         st.markdown(f"**{t('map.section.view')}**")
         opts["top_down"] = st.toggle(t("map.top_down"), key="map.top_down")
         opts["night"] = st.toggle(t("map.night"), key="map.night")
+        opts["night_choice"] = night_controls() if opts["night"] else None  # night analytics
         with st.expander(t("map.section.layers"), expanded=False):
             opts["layers"] = []
             for name in LAYER_NAMES:
@@ -132,7 +134,9 @@ def render() -> None:
     )  # fmt: skip
     if opts["buildings"] != "none":
         describe.append(t("map.describe.buildings", by=t(f"map.buildings.{opts['buildings']}")))
-    description = " ".join(describe) or t("map.describe.plain")
+    night = night_layers(twin, opts["night_choice"])  # night analytics: rasters, streets, spots
+    describe.append(night.description)
+    description = " ".join(d for d in describe if d) or t("map.describe.plain")
 
     from viewer.assets import routes_mounted
 
@@ -145,12 +149,14 @@ def render() -> None:
     with col_map:
         result = twin_map(
             twin, key=MAP_KEY, layers=opts["layers"], buildings=rule, areas=area_paint,
+            streets=night.streets, overlays=night.overlays,
             night=opts["night"], top_down=opts["top_down"], description=description,
             height=640,
         )  # fmt: skip
         st.caption(description)
     with col_side:
         legends = [area_legend] + ([building_legend] if building_legend is not area_legend else [])
+        legends += night.legends
         for legend in (lg for lg in legends if lg is not None):
             st.markdown(
                 legend_html(legend, synthetic_badge=t("app.synthetic_badge"),
@@ -158,6 +164,7 @@ def render() -> None:
                 unsafe_allow_html=True,
             )  # fmt: skip
         selection_panel(twin, result.selection, year=opts.get("year"))
+        night_side_panel(twin, night, result, MAP_KEY)
 
 
 def _describe_areas(twin: Twin, paint, opts: dict) -> str:
