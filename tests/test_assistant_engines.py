@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from assistant import (
+    AnalyticsProvider,
     AssessmentProvider,
     Assistant,
     EvidenceProvider,
@@ -118,9 +119,10 @@ def real(demo, stores):
 
 
 # -- the protocols ----------------------------------------------------------------------------
-def test_engine_providers_plug_in_three_engines_and_create_nothing(demo, _isolated_home):
+def test_engine_providers_plug_in_all_four_engines_and_create_nothing(demo, _isolated_home):
     providers = engine_providers(demo)
-    assert providers.connected() == ["assessments", "scenarios", "evidence"]
+    assert sorted(providers.connected()) == ["analytics", "assessments", "evidence", "scenarios"]
+    assert isinstance(providers.analytics, AnalyticsProvider)
     assert isinstance(providers.assessments, AssessmentProvider)
     assert isinstance(providers.scenarios, ScenarioProvider)
     assert isinstance(providers.evidence, EvidenceProvider)

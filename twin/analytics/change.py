@@ -4,9 +4,10 @@ Only the street segments a changed lamp can reach are recomputed: a lamp that wa
 removed or altered (position, height, lumen) lights nothing beyond its influence radius, so
 every other segment's illuminance is identical on both twins. That keeps a scenario's
 "before → after" to milliseconds instead of a whole-city analysis.
+Use::
 
->>> change = lighting_change(twin, apply_to_twin(twin, scenario))   # doctest: +SKIP
->>> change.totals["dark_m_before"], change.totals["dark_m_after"]   # doctest: +SKIP
+    change = lighting_change(twin, apply_to_twin(twin, scenario))
+    change.totals["dark_m_before"], change.totals["dark_m_after"]
 """
 
 from __future__ import annotations
