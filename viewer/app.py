@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from twin import get_settings
 from viewer.i18n import LANGUAGES, language, t
-from viewer.pages import PAGES
+from viewer.pages import pages_for
 from viewer.state import keep_widget_state
 
 
@@ -29,7 +30,7 @@ st.set_page_config(page_title="Social Twin Heerlen", page_icon=_icon(), layout="
 
 if "lang" not in st.session_state:
     st.session_state["lang"] = language()
-keep_widget_state("map.", "dash.", "src.")
+keep_widget_state("map.", "dash.", "src.", "present.", "residents.")
 
 with st.sidebar:
     st.selectbox(
@@ -47,6 +48,6 @@ pages = [
         url_path=spec.url_path,
         default=spec.default,
     )
-    for spec in PAGES
+    for spec in pages_for(get_settings().public_mode)  # public mode: the residents' view only
 ]
 st.navigation(pages).run()

@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "viewer.cli.assessments",
     "viewer.cli.importing",
     "viewer.cli.ask",
+    "viewer.cli.pack",
+    "viewer.cli.receipts",
 )
 
 

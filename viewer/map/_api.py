@@ -49,8 +49,14 @@ def _state_key(key: str, what: str) -> str:
 
 
 def fly_to(key: str, *, lon: float, lat: float, zoom: float = 15.5, pitch: float | None = None,
-           bearing: float | None = None) -> None:  # fmt: skip
-    """Fly the camera of map ``key`` to a point on its next draw (once)."""
+           bearing: float | None = None, duration_ms: int | None = None,
+           force: bool = False) -> None:  # fmt: skip
+    """Fly the camera of map ``key`` to a point on its next draw (once).
+
+    ``duration_ms`` sets the flight's length (default 1.2 s); 0 jumps. ``force`` makes the
+    flight win over a camera the browser kept for this map (a permalink opened in a tab that
+    showed the map before).
+    """
     sk = _state_key(key, "fly")
     token = int(st.session_state.get(sk, {}).get("token", 0)) + 1
     view = {"longitude": float(lon), "latitude": float(lat), "zoom": float(zoom)}
@@ -59,6 +65,10 @@ def fly_to(key: str, *, lon: float, lat: float, zoom: float = 15.5, pitch: float
     if bearing is not None:
         view["bearing"] = float(bearing)
     st.session_state[sk] = {"view": view, "token": token}
+    if duration_ms is not None:
+        st.session_state[sk]["duration"] = int(duration_ms)
+    if force:
+        st.session_state[sk]["force"] = True
 
 
 def fly_to_area(twin: Twin, key: str, code: str) -> None:
@@ -97,6 +107,7 @@ def twin_map(
     report_view: bool = False,
     description: str = "",
     height: int = 620,
+    download: dict | None = None,
 ) -> MapResult:
     """Draw the 3D map of ``twin`` and return what the user picked.
 
@@ -126,6 +137,8 @@ def twin_map(
         A sentence describing what is coloured, read by screen readers with the camera's place.
     height : int
         Height in pixels.
+    download : dict or None
+        A PNG button for slides: :func:`viewer.map.map_image` says what the image carries.
     """
     fly = st.session_state.get(_state_key(key, "fly"))
     payload = map_payload(
@@ -143,6 +156,7 @@ def twin_map(
         report_view=report_view,
         description=description,
         height=height,
+        download=download,
     )
     result = _component(
         key=key,
