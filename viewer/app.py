@@ -30,7 +30,7 @@ st.set_page_config(page_title="Social Twin Heerlen", page_icon=_icon(), layout="
 
 if "lang" not in st.session_state:
     st.session_state["lang"] = language()
-keep_widget_state("map.", "dash.", "src.", "present.", "residents.")
+keep_widget_state("map.", "dash.", "src.")
 
 with st.sidebar:
     st.selectbox(

@@ -1,4 +1,4 @@
-"""Permalinks in the app: a saved view's URL (``kaart?lon=…``) and the Map page opening one.
+"""Permalinks in the app: a saved view's URL (``./?lon=…``) and the Map page opening one.
 
 The query parameters are :func:`viewer.story.view_to_query`'s. The Map page calls
 :func:`apply_permalink` before drawing its controls: the view's indicator, year, level, layers,
@@ -22,14 +22,16 @@ from viewer.story import PERMALINK_MARK, SavedView, StoryError, view_from_query,
 
 __all__ = ["apply_permalink", "linked_scenario", "permalink_url"]
 
-#: URL path of the Map page (its ``PageSpec``); links are relative to the app's root.
-MAP_PATH = "kaart"
+#: Where permalinks point: the app's home, which is the Map page. (A deep link such as
+#: ``kaart?…`` works too, but Streamlit then shows a "page not found" notice over the page on
+#: first load in headless mode — streamlit/streamlit#8860.)
+MAP_PATH = "./"
 _APPLIED = "_permalink.applied"
 _SCENARIO = "_permalink.scenario"
 
 
 def permalink_url(view: SavedView, *, page: str = MAP_PATH) -> str:
-    """The view's link, relative to the app (``kaart?lon=5.97&lat=…``)."""
+    """The view's link, relative to the app (``./?lon=5.97&lat=…``)."""
     return f"{page}?{urlencode(view_to_query(view))}"
 
 
@@ -120,7 +122,7 @@ def linked_scenario(twin: Twin) -> tuple[Any, Any, str] | None:
         return None
     legend = scene.legends[0]
     st.info(t("present.link.scenario", id=linked["scenario"], what=legend.title))
-    if st.button(t("present.link.clear"), key="map.link_clear"):
+    if st.button(t("present.link.clear"), key="_maplink.clear"):
         st.session_state[_SCENARIO] = None
         st.rerun()
     return scene.areas, legend, scene.description

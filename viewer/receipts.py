@@ -10,7 +10,7 @@ No personal data is stored: no name, address, e-mail, phone, account or IP — o
 a short topic, the stages, and a hash of the code (the code itself is not kept, like a
 password). Topics and notes that look like an e-mail address, a phone number or a postcode are
 refused. Codes are 11 random Crockford base-32 symbols (55 bits, from :mod:`secrets`) plus a
-check symbol that catches typing errors before any lookup.
+check symbol that catches any single mistyped character before any lookup.
 
 The store is SQLite under the home folder (``receipts.sqlite``; WAL, foreign keys, one
 transaction per change). Errors are :class:`ReceiptError` with NL/EN/DE text.
@@ -138,7 +138,9 @@ class Receipt:
 
 
 def _check_symbol(body: str) -> str:
-    total = sum((i + 1) * ALPHABET.index(c) for i, c in enumerate(body))
+    """Weighted sum mod 32 with odd weights: odd numbers are invertible mod 32, so every single
+    wrong character changes the check symbol (a typo is caught before any lookup)."""
+    total = sum((2 * i + 1) * ALPHABET.index(c) for i, c in enumerate(body))
     return ALPHABET[total % len(ALPHABET)]
 
 

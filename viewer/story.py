@@ -372,7 +372,9 @@ def story_to_json(story: Story) -> str:
 
 
 def _text(value: Any, where: str, limit: int, *, required: bool = False) -> str:
-    if value is None and not required:
+    if value is None:
+        if required:
+            raise StoryError("required", f"{where} is missing", field=where)
         return ""
     if not isinstance(value, str):
         raise StoryError("type", f"{where} must be text", field=where)

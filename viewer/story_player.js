@@ -7,20 +7,21 @@
 // Every text reaches the page through textContent, never innerHTML.
 
 const STYLE = `
-.stp{position:relative;width:100%;overflow:hidden;background:#10131a;color:#1d2330;
+.stp{position:relative;width:100%;overflow:hidden;background:#10131a;color:#1d2330;container-type:size;
   font-family:"DejaVu Sans",system-ui,-apple-system,"Segoe UI",Arial,sans-serif;border-radius:8px}
 .stp.stp-full{position:fixed;inset:0;width:100vw;height:100vh!important;z-index:999999;border-radius:0}
 .stp-map{position:absolute;inset:0}
 .stp-card{position:absolute;left:2.2vmin;bottom:2.2vmin;max-width:min(46%,900px);z-index:4;
   background:rgba(255,255,255,.95);border-radius:12px;padding:1.1em 1.4em 1em;
-  box-shadow:0 6px 24px rgba(0,0,0,.28);font-size:clamp(15px,1.45vw,30px);line-height:1.35}
+  box-shadow:0 6px 24px rgba(0,0,0,.28);font-size:clamp(14px,1.45vw,30px);font-size:clamp(14px,1.45cqw,30px);
+  line-height:1.35;max-height:calc(100% - 9em);overflow:auto}
 .stp-card h2{margin:0 0 .35em;font-size:1.55em;line-height:1.15;color:#111}
 .stp-card p{margin:.35em 0}
 .stp-caption{font-size:.8em;color:#3a4150;border-top:1px solid #ccd;padding-top:.4em;margin-top:.6em}
 .stp-badge{display:inline-block;background:#6f4e9c;color:#fff;border-radius:5px;padding:.05em .45em;
   font-size:.72em;margin-top:.5em}
 .stp-legends{position:absolute;right:2.2vmin;top:2.2vmin;z-index:4;display:flex;flex-direction:column;
-  gap:.6em;max-width:min(30%,520px);font-size:clamp(13px,1.1vw,22px)}
+  gap:.6em;max-width:min(30%,520px);font-size:clamp(12px,1.1vw,22px);font-size:clamp(12px,1.1cqw,22px)}
 .stp-legend{background:rgba(255,255,255,.95);border-radius:10px;padding:.6em .9em;
   box-shadow:0 4px 16px rgba(0,0,0,.22)}
 .stp-legend b{display:block;margin-bottom:.3em}
@@ -28,7 +29,7 @@ const STYLE = `
 .stp-sw{width:1.25em;height:1.05em;border:1px solid #8886;flex:none}
 .stp-src{font-size:.78em;color:#4a5060;margin-top:.35em}
 .stp-nav{position:absolute;right:2.2vmin;bottom:2.2vmin;z-index:5;display:flex;align-items:center;gap:.5em;
-  font-size:clamp(14px,1.2vw,24px)}
+  font-size:clamp(14px,1.2vw,24px);font-size:clamp(14px,1.2cqw,24px)}
 .stp-nav button{font:inherit;min-width:3em;min-height:2.6em;padding:0 .8em;border-radius:10px;border:0;
   background:rgba(255,255,255,.95);color:#1d2330;cursor:pointer;box-shadow:0 3px 12px rgba(0,0,0,.25)}
 .stp-nav button:focus-visible{outline:3px solid #ffbf47}
@@ -96,11 +97,14 @@ class StoryPlayer {
     this.token = 0;
     this.busy = false;
     this.T = story.i18n || {};
-    if (!document.getElementById("stp-style")) {
+    // the app mounts components in a shadow root: the style must live where the player lives
+    const rootNode = container.getRootNode ? container.getRootNode() : document;
+    const styleHost = rootNode instanceof ShadowRoot ? rootNode : document.head;
+    if (!styleHost.querySelector("style[data-stp]")) {
       const style = el("style");
-      style.id = "stp-style";
+      style.dataset.stp = "1";
       style.textContent = STYLE;
-      document.head.appendChild(style);
+      styleHost.appendChild(style);
     }
     this.root = el("div", "stp");
     this.root.setAttribute("role", "region");

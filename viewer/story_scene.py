@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from layers import NO_DATA_RGBA, Legend, legend_from_breaks, palette_colors
+from scenarios import ScenarioError
 from twin import Twin, format_value
 from viewer.i18n import t, use_language
 from viewer.map import AreaPaint
@@ -281,7 +282,15 @@ def scene_from_view(
         sentences = []
         if view.scenario is not None:
             doc = scenario_doc(view.scenario, story, scenario_store)
-            result = scenario_result(twin, doc)
+            try:
+                result = scenario_result(twin, doc)
+            except ScenarioError as err:  # e.g. its streets are not in this twin
+                raise StoryError(
+                    "scenario_run",
+                    f"scenario {view.scenario} cannot run on this twin: {err}",
+                    value=view.scenario,
+                    detail=str(err),
+                ) from None
             name = str(doc.get("scenario", {}).get("name", view.scenario))
             area_paint, area_legend, table, part = _scenario_paint(twin, view, result, name, lang)
             sentences.append(t("present.describe.scenario", name=name, what=area_legend.title))

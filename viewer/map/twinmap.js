@@ -497,7 +497,15 @@ class TwinMap {
   capture() {
     this.deck.redraw("capture");
     const canvas = this.deck.getCanvas ? this.deck.getCanvas() : this.deck.canvas;
-    return canvas.toDataURL("image/png");
+    // the WebGL canvas is transparent where nothing is drawn: lay it on the map's background
+    const out = document.createElement("canvas");
+    out.width = canvas.width;
+    out.height = canvas.height;
+    const ctx = out.getContext("2d");
+    ctx.fillStyle = this.data && this.data.night ? "#0a0d14" : "#f5f5f0";
+    ctx.fillRect(0, 0, out.width, out.height);
+    ctx.drawImage(canvas, 0, 0);
+    return out.toDataURL("image/png");
   }
 
   idle() {
@@ -727,8 +735,10 @@ export async function composeMapImage(dataUrl, spec) {
     ctx.font = font(16, true);
     const titleText = lg.unit ? `${lg.title} (${lg.unit})` : lg.title;
     const titleW = Math.min(ctx.measureText(titleText).width, img.width * 0.45);
-    const extra = (lg.source ? 1 : 0) + (lg.synthetic && spec.badge ? 1 : 0);
-    const w = Math.max(labelW + 40 * s, titleW) + 24 * s;
+    const w = Math.max(labelW + 40 * s, titleW, Math.min(img.width * 0.3, 420 * s)) + 24 * s;
+    ctx.font = font(13);
+    const sourceLines = lg.source ? wrapText(ctx, lg.source, w - 24 * s).slice(0, 4) : [];
+    const extra = sourceLines.length * 0.8 + (lg.synthetic && spec.badge ? 1 : 0);
     const h = (rows.length + 1 + extra) * lineH + 16 * s;
     const x = canvas.width - w - 14 * s;
     const top = bottom - h;
@@ -749,7 +759,7 @@ export async function composeMapImage(dataUrl, spec) {
     let ry = top + 8 * s + (rows.length + 1) * lineH;
     ctx.font = font(13);
     ctx.fillStyle = "#4a5060";
-    if (lg.source) { ctx.fillText(lg.source, x + 12 * s, ry, w - 24 * s); ry += lineH; }
+    for (const line of sourceLines) { ctx.fillText(line, x + 12 * s, ry, w - 24 * s); ry += lineH * 0.8; }
     if (lg.synthetic && spec.badge) { ctx.fillStyle = "#6f4e9c"; ctx.fillText(spec.badge, x + 12 * s, ry, w - 24 * s); }
     bottom = top - 10 * s;
   }

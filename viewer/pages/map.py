@@ -110,7 +110,7 @@ def render() -> None:
           buildings=f"{len(twin.buildings):,}".replace(",", "."))
     )  # fmt: skip
     synthetic_notice(twin)
-    apply_permalink(twin, MAP_KEY, none=_NONE)  # a saved view's link (kaart?lon=…) opens here
+    apply_permalink(twin, MAP_KEY, none=_NONE)  # a saved view's link (./?lon=…) opens here
     opts = _controls(twin)
     palette = None if opts["palette"] == "auto" else opts["palette"]
     area_paint = area_legend = None

@@ -46,10 +46,16 @@ DEMO = "demo"
 EDITOR_MAP = "present.editor"
 _FLASH = "_present.flash"
 _PACK = "_present.pack"
+_SELECT = "_present.select"
 
 
 def _flash(kind: str, text: str) -> None:
     st.session_state[_FLASH] = (kind, text)
+
+
+def _select(choice: str) -> None:
+    """Show story ``choice`` on the next run (the selectbox exists already in this one)."""
+    st.session_state[_SELECT] = choice
 
 
 def _show_flash() -> None:
@@ -66,8 +72,10 @@ def _choose_story(store: StoryStore, lang: str) -> tuple[str, StoredStory | None
     }
     demo_title = demo_story(lang).title
     labels[DEMO] = t("present.demo_label", lang=lang, title=demo_title)
+    if _SELECT in st.session_state:
+        st.session_state["present.story"] = st.session_state.pop(_SELECT)
     if st.session_state.get("present.story") not in options:
-        st.session_state["present.story"] = DEMO
+        _select(DEMO)
     choice = st.selectbox(
         t("present.story"), options, key="present.story", format_func=lambda o: labels.get(o, o)
     )
@@ -86,7 +94,7 @@ def _new_story(store: StoryStore) -> None:
             except StoryError as err:
                 st.error(err.text(language()))
                 return
-            st.session_state["present.story"] = str(saved.id)
+            _select(str(saved.id))
             _flash("success", t("present.created", title=saved.story.title))
             st.rerun()
 
@@ -146,7 +154,7 @@ def _tab_edit(
             except (StoryError, ValueError) as err:
                 st.error(str(err))
                 return
-            st.session_state["present.story"] = str(saved.id)
+            _select(str(saved.id))
             _flash("success", t("present.copied", title=saved.story.title))
             st.rerun()
         _files(store, story, lang)
@@ -196,7 +204,7 @@ def _tab_edit(
     with right.popover(t("present.delete"), icon=":material/delete:"):
         if st.button(t("present.delete_confirm"), key="present.delete_confirm"):
             store.delete(sid)
-            st.session_state["present.story"] = DEMO
+            _select(DEMO)
             _flash("success", t("present.deleted"))
             st.rerun()
     _files(store, story, lang, stored)
@@ -247,7 +255,7 @@ def _files(store: StoryStore, story: Story, lang: str, stored: StoredStory | Non
         except StoryError as err:
             st.error(t("present.files.bad", message=err.text(lang)))
             return
-        st.session_state["present.story"] = str(saved.id)
+        _select(str(saved.id))
         _flash(
             "success",
             t("present.files.imported", title=saved.story.title, steps=len(saved.story.steps)),
