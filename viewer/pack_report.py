@@ -30,7 +30,7 @@ from viewer.story import Story
 from viewer.story_player import slug, step_scene
 from viewer.story_scene import Scene, signed_pct, sources_of
 
-__all__ = ["PackResult", "report_html", "step_images", "write_pack"]
+__all__ = ["PackError", "PackResult", "refuse_network", "report_html", "step_images", "write_pack"]
 
 #: Size of the map images in the report (CSS pixels): 16:9, sharp on A4 at 170 mm wide.
 IMAGE_SIZE = (1600, 900)
@@ -62,6 +62,22 @@ class PackResult:
     blocked_requests: tuple[str, ...] = ()
 
 
+def refuse_network(context) -> list[str]:
+    """Let a Playwright browser context load only local files; returns the list of the URLs it
+    refused (filled as the page tries them)."""
+    refused: list[str] = []
+
+    def route(r) -> None:
+        if r.request.url.startswith("file://"):
+            r.continue_()
+        else:
+            refused.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    return refused
+
+
 def _render(html_path: Path, count: int, size: tuple[int, int], timeout_s: float):
     from playwright.sync_api import sync_playwright
 
@@ -70,21 +86,12 @@ def _render(html_path: Path, count: int, size: tuple[int, int], timeout_s: float
     exe = chromium_path()
     if exe is None:
         raise PackError("Chromium was not found; the HTML pack is written, the PDF needs it")
-    attempts: list[str] = []
     images: list[bytes] = []
-
-    def route(r) -> None:
-        if r.request.url.startswith("file://"):
-            r.continue_()
-        else:
-            attempts.append(r.request.url)
-            r.abort()
-
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=exe, args=_CHROMIUM_ARGS, headless=True)
         try:
             ctx = browser.new_context(viewport={"width": size[0], "height": size[1]})
-            ctx.route("**/*", route)
+            attempts = refuse_network(ctx)
             page = ctx.new_page()
             page.goto(html_path.resolve().as_uri())
             page.add_style_tag(

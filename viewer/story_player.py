@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from viewer.map import legends_payload, map_payload
 from viewer.story import SavedView, Story, StoryError
 from viewer.story_scene import Scene, scene_from_view
 
-__all__ = ["player_js_path", "player_story", "slug", "story_player"]
+__all__ = ["player_js_path", "player_story", "slug", "step_scene", "story_player"]
 
 #: Length of a camera flight between two steps (ms): long enough to follow, short for a talk.
 FLIGHT_MS = 2000
@@ -169,11 +170,41 @@ def story_player(
 
     _, map_script = script_urls()
     player = put_pinned(player_js_path().read_bytes(), "story_player.js", "text/javascript")
-    data = player_story(
-        twin, story, lang=lang, key=f"story-{key}", height=height, scenario_store=scenario_store
-    )
+    data = _cached(twin, story, lang=lang, key=f"story-{key}", height=height,
+                   scenario_store=scenario_store)  # fmt: skip
     _component(
         key=key,
         data={"story": data, "mapScript": map_script, "playerScript": player},
         height=height,
     )
+
+
+_CACHE: OrderedDict[str, dict[str, Any]] = OrderedDict()
+#: Player data kept per process: rebuilding the demo's 7 steps costs ~1 s, and a page with the
+#: player reruns on every widget change elsewhere on it.
+_CACHE_SIZE = 16
+
+
+def _cached(twin: Twin, story: Story, **kw: Any) -> dict[str, Any]:
+    """:func:`player_story`, reused while the twin, story, scenarios and options are the same."""
+    from viewer.story import story_to_json
+    from viewer.story_scene import scenario_doc
+
+    docs = {}
+    for sid in story.scenario_ids():
+        try:
+            docs[sid] = scenario_doc(sid, story, kw.get("scenario_store"))
+        except StoryError:
+            docs[sid] = None
+    opts = {k: v for k, v in kw.items() if k != "scenario_store"}
+    raw = json.dumps([twin.fingerprint, story_to_json(story), docs, opts], sort_keys=True,
+                     default=str)  # fmt: skip
+    key = hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    data = player_story(twin, story, **kw)
+    _CACHE[key] = data
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return data

@@ -144,17 +144,10 @@ def written_pack(small, tmp_path_factory):
 
 def test_pack_html_draws_offline(written_pack, browser, small):
     story = _small_story(small)
+    from viewer.pack_report import refuse_network
+
     context = browser.new_context(viewport={"width": 1400, "height": 900})
-    refused, requested = [], []
-
-    def route(r):
-        if r.request.url.startswith("file://"):
-            r.continue_()
-        else:
-            refused.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
+    refused, requested = refuse_network(context), []
     pg = context.new_page()
     pg.on("request", lambda r: requested.append(r.url))
     errors = []

@@ -142,7 +142,7 @@ def _save(store: StoryStore, stored: StoredStory, story: Story) -> None:
 
 
 def _tab_edit(
-    twin: Twin, store: StoryStore, choice: str, stored: StoredStory | None, story: Story, lang: str
+    twin: Twin, store: StoryStore, stored: StoredStory | None, story: Story, lang: str
 ) -> None:
     if stored is None:
         st.info(t("present.demo_readonly"))
@@ -548,7 +548,7 @@ def render() -> None:
     with StoryStore() as store:
         top, new = st.columns([4, 1], vertical_alignment="bottom")
         with top:
-            choice, stored, story = _choose_story(store, lang)
+            _, stored, story = _choose_story(store, lang)
         with new:
             _new_story(store)
         tabs = st.tabs(
@@ -563,7 +563,7 @@ def render() -> None:
         with tabs[0]:
             _tab_present(twin, story, lang)
         with tabs[1]:
-            _tab_edit(twin, store, choice, stored, story, lang)
+            _tab_edit(twin, store, stored, story, lang)
         with tabs[2]:
             _tab_add(twin, store, stored, lang)
         with tabs[3]:
