@@ -69,6 +69,13 @@ def test_permalink_opens_the_same_view(app_url, page):
     canvas = save_artifact(page, "present-permalink-map.png", page.locator(".twinmap canvas").first)
     assert map_canvas_pixels(canvas, background=(10, 13, 20)) > 0.2, shot  # night background
     _no_page_not_found(page)
+    # the map's PNG button saves the view for slides, with the legend's title drawn in
+    with page.expect_download() as dl:
+        page.locator(".twinmap-download").first.click()
+    path = ARTIFACTS / "present-permalink-download.png"
+    dl.value.save_as(path)
+    assert Image.open(path).format == "PNG" and dl.value.suggested_filename.endswith(".png")
+    assert map_canvas_pixels(path, background=(10, 13, 20)) > 0.2
     assert not external_requests(page)
 
 
@@ -81,6 +88,7 @@ def test_story_steps_with_the_keyboard(app_url, page):
     page.wait_for_selector('.stp .twinmap[data-drawn="1"]', timeout=150_000)
     assert _close(_wait_step(page, 0), cams[0])
     page.locator(".stp-map").click(position={"x": 600, "y": 120})
+    page.context.set_offline(True)  # the network cable is pulled: the story keeps going
     for key, expect in (("ArrowRight", 1), ("Space", 2), ("PageDown", 3), ("ArrowLeft", 2),
                         ("PageUp", 1), ("End", 6), ("Home", 0)):  # fmt: skip
         page.keyboard.press(key)
@@ -91,6 +99,7 @@ def test_story_steps_with_the_keyboard(app_url, page):
         assert page.locator(".stp").get_attribute("data-step") == str(expect + 1)
     page.get_by_role("button", name="Volgende").click()
     _wait_step(page, 1)
+    page.context.set_offline(False)
     assert page.locator(".stp-card h2").text_content() == story.steps[1].title
     save_artifact(page, "present-player-step2.png")
 
