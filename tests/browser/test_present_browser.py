@@ -74,7 +74,8 @@ def test_permalink_opens_the_same_view(app_url, page):
         page.locator(".twinmap-download").first.click()
     path = ARTIFACTS / "present-permalink-download.png"
     dl.value.save_as(path)
-    assert Image.open(path).format == "PNG" and dl.value.suggested_filename.endswith(".png")
+    with Image.open(path) as im:
+        assert im.format == "PNG" and dl.value.suggested_filename.endswith(".png")
     assert map_canvas_pixels(path, background=(10, 13, 20)) > 0.2
     assert not external_requests(page)
 
@@ -119,11 +120,11 @@ def test_story_steps_with_the_keyboard(app_url, page):
         page.get_by_role("button", name="Kaartbeeld opslaan als PNG (voor dia's)").click()
     path = ARTIFACTS / "present-player-download.png"
     dl.value.save_as(path)
-    png = Image.open(path)
-    assert png.format == "PNG" and png.width >= 800
-    assert png.height > png.width / 2
+    with Image.open(path) as png:
+        assert png.format == "PNG" and png.width >= 800
+        assert png.height > png.width / 2
+        top = np.asarray(png.convert("RGB"))[: png.height // 12]
     assert map_canvas_pixels(path, background=(245, 245, 240)) > 0.1  # buildings, legend, title
-    top = np.asarray(png.convert("RGB"))[: png.height // 12]
     assert (top.max(axis=2) < 80).mean() > 0.005  # the title is written above the map
     assert not external_requests(page)
 
@@ -190,13 +191,15 @@ def test_pack_pdf_pages_have_maps_and_numbers(written_pack, tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     ink = []
     for p in pages:
-        img = np.asarray(Image.open(p).convert("RGB")).astype(int)
+        with Image.open(p) as im:
+            img = np.asarray(im.convert("RGB")).astype(int)
+            im.save(ARTIFACTS / f"present-report-{p.stem}.png")
         ink.append((np.abs(img - 255).max(axis=2) > 40).mean())
         assert ink[-1] > 0.002, f"{p.name} is empty"
-        Image.open(p).save(ARTIFACTS / f"present-report-{p.stem}.png")
     assert min(ink[1:4]) > 0.05, ink  # the step pages: map image, legend, tables
     # a step page carries a map image: a large block of varied colour
-    step = np.asarray(Image.open(pages[1]).convert("RGB")).astype(int)
+    with Image.open(pages[1]) as im:
+        step = np.asarray(im.convert("RGB")).astype(int)
     top = step[step.shape[0] // 10 : step.shape[0] // 2]
     assert len(np.unique(top.reshape(-1, 3) // 16, axis=0)) > 30
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
@@ -205,3 +208,43 @@ def test_pack_pdf_pages_have_maps_and_numbers(written_pack, tmp_path):
                    "Kans op daling", "Bijlage: bronnen en licenties", "Graad", "<5"):  # fmt: skip
         assert needle in text, needle
     assert Path(written_pack.html).stat().st_size < 15e6
+
+
+def test_receipt_from_staff_to_resident(app_url, page, small):
+    """Staff record input and get a code; the resident looks it up on the public page, and picks
+    their buurt on the map to see its figure next to the municipality's."""
+    import re
+
+    page.goto(app_url)
+    wait_for_map(page)
+    page.get_by_role("link", name="Presentatie").click()
+    page.get_by_role("tab", name="Inbreng bewoners").click()
+    page.get_by_label("Onderwerp (openbaar, kort)").fill("Donker pad achter de school")
+    page.get_by_role("button", name="Melding vastleggen en code maken").click()
+    note = page.get_by_text("Ontvangstcode:").first
+    note.wait_for(timeout=60_000)
+    code = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", note.text_content()).group(0)
+
+    page.get_by_role("link", name="Voor bewoners").click()
+    page.get_by_label("Uw ontvangstcode").fill(code.lower())
+    page.get_by_role("button", name="Opzoeken").click()
+    page.get_by_text("Uw melding: Donker pad achter de school (Heerlen-Centrum)").wait_for(
+        timeout=60_000
+    )
+    page.get_by_label("Uw ontvangstcode").fill("ZZZZ-ZZZZ-ZZZ")
+    page.get_by_role("button", name="Opzoeken").click()
+    page.get_by_text("Een ontvangstcode heeft 12 tekens").wait_for(timeout=60_000)
+
+    wait_for_map(page)
+    nb = small.to_wgs84("neighbourhoods")
+    buurt = nb[nb["level"] == "buurt"].geometry.iloc[0]
+    lon, lat = buurt.representative_point().coords[0]
+    canvas = page.locator(".twinmap canvas").first
+    canvas.scroll_into_view_if_needed()
+    time.sleep(1.0)
+    x, y = page.evaluate(f"() => window.__twinmap.project('residents', {lon}, {lat}, 0)")[:2]
+    box = canvas.bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.get_by_text("Heerlen-Centrum, 2020").first.wait_for(timeout=60_000)
+    save_artifact(page, "present-residents.png")
+    assert not external_requests(page)
