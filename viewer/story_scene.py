@@ -188,7 +188,11 @@ def _scenario_paint(twin: Twin, view: SavedView, result, name: str, lang: str):
         unit="%",
         source=t("present.scenario.source", lang=lang, name=name),
         synthetic=bool(table.shape[0] and result.dataset["synthetic"].sel(outcome=outcome)),
-        note=t("present.scenario.legend_note", lang=lang),
+        note=t(
+            "present.scenario.legend_note",
+            lang=lang,
+            draws=format_value(float(result.dataset.sizes["draw"]), lang=lang, decimals=0),
+        ),
     )
     frame = pd.DataFrame(
         {
