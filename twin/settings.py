@@ -120,6 +120,11 @@ class Settings:
     claude_max_steps: int = _opt(
         6, "SOCIALTWIN_CLAUDE_MAX_STEPS", "Most tool-use rounds per answer before giving up."
     )
+    public_mode: bool = _opt(
+        False,
+        "SOCIALTWIN_PUBLIC",
+        "Public mode: the app shows only the residents' view (read-only, aggregated figures).",
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

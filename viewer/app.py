@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from twin import get_settings
 from viewer.i18n import LANGUAGES, language, t
-from viewer.pages import PAGES
+from viewer.pages import pages_for
 from viewer.state import keep_widget_state
 
 
@@ -47,6 +48,6 @@ pages = [
         url_path=spec.url_path,
         default=spec.default,
     )
-    for spec in PAGES
+    for spec in pages_for(get_settings().public_mode)  # public mode: the residents' view only
 ]
 st.navigation(pages).run()

@@ -18,17 +18,31 @@ from __future__ import annotations
 
 import logging
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
 from twin import data_dir, get_settings
 
-__all__ = ["LANGUAGES", "catalogue", "catalogue_problems", "has", "language", "set_language", "t"]
+__all__ = [
+    "LANGUAGES",
+    "catalogue",
+    "catalogue_problems",
+    "has",
+    "language",
+    "set_language",
+    "t",
+    "use_language",
+]
 
 #: UI languages: Dutch first, English second, German welcome (Heerlen is on the border).
 LANGUAGES: dict[str, str] = {"nl": "Nederlands", "en": "English", "de": "Deutsch"}
 _SESSION_KEY = "lang"
 _log = logging.getLogger(__name__)
+#: A language forced for a block of code (exports and packs render in a chosen language).
+_FORCED: ContextVar[str | None] = ContextVar("socialtwin_language", default=None)
 
 
 def _catalogue_dir() -> Path:
@@ -89,7 +103,10 @@ def _session():
 
 
 def language() -> str:
-    """The session's language (``nl``, ``en`` or ``de``)."""
+    """The session's language (``nl``, ``en`` or ``de``), or the one :func:`use_language` set."""
+    forced = _FORCED.get()
+    if forced is not None:
+        return forced
     state = _session()
     if state is not None and state.get(_SESSION_KEY) in LANGUAGES:
         return str(state[_SESSION_KEY])
@@ -104,6 +121,18 @@ def set_language(lang: str) -> None:
     state = _session()
     if state is not None:
         state[_SESSION_KEY] = lang
+
+
+@contextmanager
+def use_language(lang: str) -> Iterator[str]:
+    """Render a block in ``lang`` (e.g. a council pack in English from the command line)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGUAGES)}")
+    token = _FORCED.set(lang)
+    try:
+        yield lang
+    finally:
+        _FORCED.reset(token)
 
 
 def has(key: str) -> bool:

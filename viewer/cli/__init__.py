@@ -24,6 +24,8 @@ COMMAND_MODULES = (
     "viewer.cli.importing",
     "viewer.cli.ask",
     "viewer.cli.analyse",
+    "viewer.cli.pack",
+    "viewer.cli.receipts",
 )
 
 

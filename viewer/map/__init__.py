@@ -12,6 +12,7 @@ Public API (see ``docs/viewer.md``, "How to add a layer or overlay"):
 - :class:`RasterOverlay` — an RGBA image over the ground (WGS84 bounds);
 - :class:`Markers` — up to 10,000 pickable points, sent once;
 - :func:`fly_to`, :func:`fly_to_area` — move the camera programmatically;
+- :func:`map_image` — a PNG button that saves the view (title, legends, sources) for slides;
 - :data:`LAYER_NAMES` — the base layers a page may switch on and off.
 
 Geometry is baked once per twin and fetched once by the browser (``viewer/assets.py``); a rerun
@@ -29,7 +30,15 @@ from viewer.map._paint import (
     area_paint_from_values,
     street_paint_from_values,
 )
-from viewer.map._payload import DEFAULT_LAYERS, LAYER_NAMES, Pick, map_payload, pick_from_event
+from viewer.map._payload import (
+    DEFAULT_LAYERS,
+    LAYER_NAMES,
+    Pick,
+    legends_payload,
+    map_image,
+    map_payload,
+    pick_from_event,
+)
 
 __all__ = [
     "DEFAULT_LAYERS",
@@ -43,6 +52,8 @@ __all__ = [
     "area_paint_from_values",
     "fly_to",
     "fly_to_area",
+    "legends_payload",
+    "map_image",
     "map_payload",
     "pick_from_event",
     "selected",

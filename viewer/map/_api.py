@@ -72,8 +72,14 @@ def _pick_callback(
 
 
 def fly_to(key: str, *, lon: float, lat: float, zoom: float = 15.5, pitch: float | None = None,
-           bearing: float | None = None) -> None:  # fmt: skip
-    """Fly the camera of map ``key`` to a point on its next draw (once)."""
+           bearing: float | None = None, duration_ms: int | None = None,
+           force: bool = False) -> None:  # fmt: skip
+    """Fly the camera of map ``key`` to a point on its next draw (once).
+
+    ``duration_ms`` sets the flight's length (default 1.2 s); 0 jumps. ``force`` makes the
+    flight win over a camera the browser kept for this map (a permalink opened in a tab that
+    showed the map before).
+    """
     sk = _state_key(key, "fly")
     token = int(st.session_state.get(sk, {}).get("token", 0)) + 1
     view = {"longitude": float(lon), "latitude": float(lat), "zoom": float(zoom)}
@@ -83,6 +89,10 @@ def fly_to(key: str, *, lon: float, lat: float, zoom: float = 15.5, pitch: float
         view["bearing"] = float(bearing)
     # the session tells the browser a fly-to asked for on another page from one it already made
     st.session_state[sk] = {"view": view, "token": token, "session": _session_id()}
+    if duration_ms is not None:
+        st.session_state[sk]["duration"] = int(duration_ms)
+    if force:
+        st.session_state[sk]["force"] = True
 
 
 def _session_id() -> str:
@@ -129,6 +139,7 @@ def twin_map(
     description: str = "",
     height: int = 620,
     on_pick: Callable[[Pick], None] | None = None,
+    download: dict | None = None,
 ) -> MapResult:
     """Draw the 3D map of ``twin`` and return what the user picked.
 
@@ -162,6 +173,8 @@ def twin_map(
         Called with the :class:`Pick` of a click *before* the page's script runs (a widget
         callback), so the page can change its state, overlays included, and draw them in the
         same run. Marker picks are resolved against the overlays that were on screen.
+    download : dict or None
+        A PNG button for slides: :func:`viewer.map.map_image` says what the image carries.
     """
     fly = st.session_state.get(_state_key(key, "fly"))
     payload = map_payload(
@@ -179,6 +192,7 @@ def twin_map(
         report_view=report_view,
         description=description,
         height=height,
+        download=download,
     )
     result = _component(
         key=key,

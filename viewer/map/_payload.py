@@ -33,6 +33,8 @@ __all__ = [
     "Pick",
     "baked_urls",
     "initial_view",
+    "legends_payload",
+    "map_image",
     "map_payload",
     "pick_from_event",
     "script_urls",
@@ -200,6 +202,49 @@ def _buurt_at(twin: Twin, x: float, y: float) -> str:
     return str(b["code"].to_numpy()[hit][0]) if hit.any() else ""
 
 
+def map_image(
+    filename: str,
+    *,
+    title: str = "",
+    subtitle: str = "",
+    legends: Sequence[Any] = (),
+    label: str = "PNG",
+    hint: str = "",
+    badge: str = "",
+    footer: str = "",
+) -> dict[str, Any]:
+    """What the map's PNG button saves: the view under a title, legends drawn in, a footer.
+
+    ``legends`` are :class:`layers.Legend` objects; ``badge`` is shown on synthetic ones.
+    """
+    name = "".join(c if c.isalnum() or c in "-_." else "-" for c in filename).strip("-.")
+    return {
+        "filename": (name or "map") + ("" if name.lower().endswith(".png") else ".png"),
+        "title": title,
+        "subtitle": subtitle,
+        "label": label,
+        "hint": hint or label,
+        "badge": badge,
+        "footer": footer,
+        "legends": legends_payload(legends),
+    }
+
+
+def legends_payload(legends: Sequence[Any]) -> list[dict[str, Any]]:
+    """:class:`layers.Legend` objects as the JSON the browser draws (texts escaped there)."""
+    return [
+        {
+            "title": lg.title,
+            "unit": lg.unit,
+            "entries": [[list(e.rgba), e.label] for e in lg.entries],
+            "source": f"{lg.source} ({lg.licence})" if lg.licence else lg.source,
+            "synthetic": bool(lg.synthetic),
+        }
+        for lg in legends
+        if lg is not None
+    ]
+
+
 def _area_lut(twin: Twin, paint: AreaPaint) -> tuple[dict, list[str], list[float] | None]:
     codes = [str(c) for c in twin.neighbourhoods["code"]]
     lut = [list(paint.colours.get(c, NO_DATA_RGBA)) for c in codes]
@@ -224,8 +269,12 @@ def map_payload(
     report_view: bool = False,
     description: str = "",
     height: int = 620,
+    download: dict | None = None,
 ) -> dict[str, Any]:
-    """Everything the browser needs for one rerun (see ``docs/viewer.md`` for the fields)."""
+    """Everything the browser needs for one rerun (see ``docs/viewer.md`` for the fields).
+
+    ``download`` (from :func:`map_image`) adds a button that saves the view as a PNG.
+    """
     from viewer.i18n import language
 
     unknown = set(layers) - set(LAYER_NAMES)
@@ -260,6 +309,7 @@ def map_payload(
         "height": int(height),
         "i18n": _js_strings(),
         "overlays": [],
+        "download": download,
     }
     if areas is not None:
         rule, display, extrude = _area_lut(twin, areas)

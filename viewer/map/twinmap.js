@@ -230,7 +230,8 @@ class TwinMap {
 
   async update(data) {
     this.data = data;
-    this.root.style.height = `${data.height || 600}px`;
+    this.root.style.height = data.fill ? "100%" : `${data.height || 600}px`;
+    this.downloadButton(data.download);
     if (!this.ready) {
       this.setStatus(data.i18n.loading);
       this.ready = this.init(data);
@@ -257,11 +258,12 @@ class TwinMap {
     this.marks.files = performance.now();
     this.prepare();
     this.marks.prepared = performance.now();
-    const saved = (() => { try { return JSON.parse(sessionStorage.getItem(this.storageKey())); } catch (e) { return null; } })();
+    const saved = data.remember === false ? null : (() => { try { return JSON.parse(sessionStorage.getItem(this.storageKey())); } catch (e) { return null; } })();
     const initial = saved || data.initialView;
     // a remount does not replay a fly-to it already made, but does make one asked for elsewhere
-    // (another page) since: fly-tos are told apart by session and token
-    if (saved && data.fly && flyId(data.fly) === storedFly(this.storageKey())) this.flyToken = data.fly.token;
+    // (another page) since: fly-tos are told apart by session and token; a forced fly-to
+    // (a permalink) always wins over the kept camera
+    if (saved && data.fly && !data.fly.force && flyId(data.fly) === storedFly(this.storageKey())) this.flyToken = data.fly.token;
     const probe = ["SolidPolygonLayer", "PathLayer", "ScatterplotLayer", "TextLayer", "BitmapLayer"];
     this.deck = window.createDeck({
       container: this.canvasBox,
@@ -459,7 +461,10 @@ class TwinMap {
     this.deck.setProps({
       layers,
       parameters: { clearColor: night ? [0.04, 0.05, 0.08, 1] : [0.96, 0.96, 0.94, 1] },
-      controller: { dragRotate: !d.topDown, touchRotate: !d.topDown, maxPitch: d.topDown ? 0 : 70 },
+      controller: {
+        dragRotate: !d.topDown, touchRotate: !d.topDown, maxPitch: d.topDown ? 0 : 70,
+        keyboard: d.keyboard !== false,
+      },
     });
     this.root.style.background = night ? "#0a0d14" : "#f5f5f0";
     this.describe();
@@ -479,9 +484,66 @@ class TwinMap {
     }
     this.topDown = !!d.topDown;
     if (target) {
-      if (this.Interpolator) target.transitionInterpolator = new this.Interpolator();
+      if (this.Interpolator && target.transitionDuration > 0) {
+        target.transitionInterpolator = new this.Interpolator();
+        this.moving = true;
+        const done = () => { this.moving = false; };
+        target.onTransitionEnd = done;
+        target.onTransitionInterrupt = done;
+      } else {
+        this.view = { ...this.view, ...target };
+        delete this.view.transitionDuration;
+      }
       this.deck.setProps({ initialViewState: target });
     }
+  }
+
+  // A PNG of what the map shows now (a data: URL). Drawing synchronously and reading the
+  // canvas in the same task works without preserveDrawingBuffer.
+  capture() {
+    this.deck.redraw("capture");
+    const canvas = this.deck.getCanvas ? this.deck.getCanvas() : this.deck.canvas;
+    // the WebGL canvas is transparent where nothing is drawn: lay it on the map's background
+    const out = document.createElement("canvas");
+    out.width = canvas.width;
+    out.height = canvas.height;
+    const ctx = out.getContext("2d");
+    ctx.fillStyle = this.data && this.data.night ? "#0a0d14" : "#f5f5f0";
+    ctx.fillRect(0, 0, out.width, out.height);
+    ctx.drawImage(canvas, 0, 0);
+    return out.toDataURL("image/png");
+  }
+
+  idle() {
+    return !!this.drawn && !this.moving;
+  }
+
+  downloadButton(spec) {
+    if (!spec) {
+      if (this.dlButton) { this.dlButton.remove(); this.dlButton = null; }
+      return;
+    }
+    if (!this.dlButton) {
+      this.dlButton = document.createElement("button");
+      this.dlButton.type = "button";
+      this.dlButton.className = "twinmap-download";
+      this.dlButton.style.cssText = "position:absolute;right:8px;top:8px;z-index:3;padding:4px 10px;border-radius:4px;border:1px solid #8886;background:#fffe;color:#222;font:13px sans-serif;cursor:pointer;";
+      this.dlButton.addEventListener("click", () => this.download(this.data.download));
+      this.root.appendChild(this.dlButton);
+    }
+    this.dlButton.textContent = spec.label || "PNG";
+    this.dlButton.title = spec.hint || spec.label || "PNG";
+  }
+
+  async download(spec) {
+    const canvas = await composeMapImage(this.capture(), spec || {});
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = (spec && spec.filename) || "map.png";
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
   }
 
   viewChanged(vs) {
@@ -490,7 +552,9 @@ class TwinMap {
     };
     clearTimeout(this.viewTimer);
     this.viewTimer = setTimeout(() => {
-      try { sessionStorage.setItem(this.storageKey(), JSON.stringify(this.view)); } catch (e) { /* private mode */ }
+      if (this.data.remember !== false) {
+        try { sessionStorage.setItem(this.storageKey(), JSON.stringify(this.view)); } catch (e) { /* private mode */ }
+      }
       this.describe();
       if (this.data.reportView && this.host.setStateValue) this.host.setStateValue("view", this.view);
     }, 400);
@@ -615,6 +679,104 @@ class TwinMap {
   }
 }
 
+// -- images for slides ---------------------------------------------------------------------------
+
+function loadImage(src) {
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.onload = () => resolve(img);
+    img.onerror = () => reject(new Error("cannot read the map image"));
+    img.src = src;
+  });
+}
+
+function wrapText(ctx, text, width) {
+  const lines = [];
+  let line = "";
+  for (const word of String(text || "").split(/\s+/)) {
+    const next = line ? `${line} ${word}` : word;
+    if (ctx.measureText(next).width > width && line) { lines.push(line); line = word; } else { line = next; }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+// The map image with a title band above, legends over the lower right corner and a footer
+// (sources, "synthetic"): a slide that explains itself. spec: {title, subtitle, legends:
+// [{title, unit, entries: [[rgba, label]], source, synthetic}], badge, footer}.
+export async function composeMapImage(dataUrl, spec) {
+  const img = await loadImage(dataUrl);
+  const s = Math.max(1, img.width / 1200);
+  const font = (px, bold) => `${bold ? "bold " : ""}${Math.round(px * s)}px DejaVu Sans, Arial, sans-serif`;
+  const measure = document.createElement("canvas").getContext("2d");
+  measure.font = font(26, true);
+  const titleLines = spec.title ? wrapText(measure, spec.title, img.width - 40 * s) : [];
+  measure.font = font(17);
+  const subLines = spec.subtitle ? wrapText(measure, spec.subtitle, img.width - 40 * s) : [];
+  const head = titleLines.length || subLines.length
+    ? Math.round((20 + titleLines.length * 34 + subLines.length * 24 + 8) * s) : 0;
+  const foot = spec.footer ? Math.round(34 * s) : 0;
+  const canvas = document.createElement("canvas");
+  canvas.width = img.width;
+  canvas.height = img.height + head + foot;
+  const ctx = canvas.getContext("2d");
+  ctx.fillStyle = "#ffffff";
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.drawImage(img, 0, head);
+  ctx.fillStyle = "#1d2330";
+  ctx.textBaseline = "top";
+  let y = 16 * s;
+  ctx.font = font(26, true);
+  for (const l of titleLines) { ctx.fillText(l, 20 * s, y); y += 34 * s; }
+  ctx.font = font(17);
+  ctx.fillStyle = "#3a4150";
+  for (const l of subLines) { ctx.fillText(l, 20 * s, y); y += 24 * s; }
+  // legends, stacked bottom-up in the lower right corner of the map
+  let bottom = head + img.height - 14 * s;
+  for (const lg of [...(spec.legends || [])].reverse()) {
+    const rows = lg.entries || [];
+    const lineH = 22 * s;
+    ctx.font = font(15);
+    const labelW = Math.max(...rows.map((r) => ctx.measureText(String(r[1])).width), 0);
+    ctx.font = font(16, true);
+    const titleText = lg.unit ? `${lg.title} (${lg.unit})` : lg.title;
+    const titleW = Math.min(ctx.measureText(titleText).width, img.width * 0.45);
+    const w = Math.max(labelW + 40 * s, titleW, Math.min(img.width * 0.3, 420 * s)) + 24 * s;
+    ctx.font = font(13);
+    const sourceLines = lg.source ? wrapText(ctx, lg.source, w - 24 * s).slice(0, 4) : [];
+    const extra = sourceLines.length * 0.8 + (lg.synthetic && spec.badge ? 1 : 0);
+    const h = (rows.length + 1 + extra) * lineH + 16 * s;
+    const x = canvas.width - w - 14 * s;
+    const top = bottom - h;
+    ctx.fillStyle = "rgba(255,255,255,0.92)";
+    ctx.fillRect(x, top, w, h);
+    ctx.strokeStyle = "rgba(0,0,0,0.25)";
+    ctx.strokeRect(x, top, w, h);
+    ctx.fillStyle = "#1d2330";
+    ctx.fillText(titleText, x + 12 * s, top + 8 * s, w - 24 * s);
+    ctx.font = font(15);
+    rows.forEach(([rgba, label], i) => {
+      const ry = top + 8 * s + (i + 1) * lineH;
+      ctx.fillStyle = `rgba(${rgba[0]},${rgba[1]},${rgba[2]},${Math.max((rgba[3] ?? 255) / 255, 0.35)})`;
+      ctx.fillRect(x + 12 * s, ry + 2 * s, 18 * s, 16 * s);
+      ctx.fillStyle = "#1d2330";
+      ctx.fillText(String(label), x + 38 * s, ry + 1 * s);
+    });
+    let ry = top + 8 * s + (rows.length + 1) * lineH;
+    ctx.font = font(13);
+    ctx.fillStyle = "#4a5060";
+    for (const line of sourceLines) { ctx.fillText(line, x + 12 * s, ry, w - 24 * s); ry += lineH * 0.8; }
+    if (lg.synthetic && spec.badge) { ctx.fillStyle = "#6f4e9c"; ctx.fillText(spec.badge, x + 12 * s, ry, w - 24 * s); }
+    bottom = top - 10 * s;
+  }
+  if (spec.footer) {
+    ctx.font = font(14);
+    ctx.fillStyle = "#4a5060";
+    ctx.fillText(spec.footer, 20 * s, head + img.height + 9 * s, canvas.width - 40 * s);
+  }
+  return canvas;
+}
+
 export function mountTwinMap(container, data, host) {
   const map = new TwinMap(container, host);
   map.update(data);
@@ -628,6 +790,8 @@ window.__twinmap = {
   project: (key, lon, lat, z) => INSTANCES.get(key).project(lon, lat, z),
   drawn: (key) => (INSTANCES.get(key) ? INSTANCES.get(key).drawn : null),
   marks: (key) => (INSTANCES.get(key) ? { ...INSTANCES.get(key).marks, frames: INSTANCES.get(key).frames } : null),
+  idle: (key) => (INSTANCES.get(key) ? INSTANCES.get(key).idle() : false),
+  capture: (key) => INSTANCES.get(key).capture(),
 };
 
 // The Streamlit component (components v2): called on mount and whenever the data changes.

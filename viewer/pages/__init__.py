@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["PAGES", "PageSpec"]
+__all__ = ["PAGES", "PageSpec", "pages_for"]
 
 _HERE = Path(__file__).resolve().parent
 
@@ -28,6 +28,7 @@ class PageSpec:
     url_path: str
     icon: str
     default: bool = False
+    public: bool = False  # shown in public mode (SOCIALTWIN_PUBLIC: residents only)
 
     @property
     def path(self) -> Path:
@@ -43,4 +44,16 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("cpted.py", "cpted.page", "schouw", ":material/assignment:"),
     PageSpec("scenarios.py", "scenarios.nav", "wat-als", ":material/alt_route:"),
     PageSpec("assistant.py", "assistant.page_title", "assistent", ":material/psychology:"),
+    PageSpec("present.py", "present.nav", "presentatie", ":material/slideshow:"),
+    PageSpec("residents.py", "residents.nav", "bewoners", ":material/groups:", public=True),
 )
+
+
+def pages_for(public: bool) -> tuple[PageSpec, ...]:
+    """The pages to show: all of them, or in public mode only the public ones (first = home)."""
+    if not public:
+        return PAGES
+    from dataclasses import replace
+
+    shown = [p for p in PAGES if p.public]
+    return tuple(replace(p, default=i == 0) for i, p in enumerate(shown))

@@ -8,9 +8,10 @@ from layers import CLASS_METHODS, PALETTES, legend_html
 from twin import Twin, indicator_names
 from viewer.colouring import BUILDING_COLOURINGS, area_colouring, building_colouring
 from viewer.i18n import language, t
-from viewer.map import LAYER_NAMES, fly_to_area, twin_map
+from viewer.map import LAYER_NAMES, fly_to_area, map_image, twin_map
 from viewer.night_map import night_controls, night_layers, night_side_panel
 from viewer.panel import selection_panel
+from viewer.permalink import apply_permalink, linked_scenario
 from viewer.state import (
     area_label,
     get_twin,
@@ -118,6 +119,7 @@ def render() -> None:
           buildings=f"{len(twin.buildings):,}".replace(",", "."))
     )  # fmt: skip
     synthetic_notice(twin)
+    apply_permalink(twin, MAP_KEY, none=_NONE)  # a saved view's link (./?lon=…) opens here
     opts = _controls(twin)
     palette = None if opts["palette"] == "auto" else opts["palette"]
     area_paint = area_legend = None
@@ -128,6 +130,10 @@ def render() -> None:
             method=opts["method"], palette=palette, extrude=opts["extrude"],
         )  # fmt: skip
         describe.append(_describe_areas(twin, area_paint, opts))
+    linked = linked_scenario(twin)
+    if linked:
+        area_paint, area_legend, text = linked
+        describe.append(text)
     rule, building_legend = building_colouring(
         twin, opts["buildings"], k=opts["k"], method=opts["method"],
         palette=palette or "viridis", area_paint=area_paint, area_legend=area_legend,
@@ -151,7 +157,11 @@ def render() -> None:
             twin, key=MAP_KEY, layers=opts["layers"], buildings=rule, areas=area_paint,
             streets=night.streets, overlays=night.overlays,
             night=opts["night"], top_down=opts["top_down"], description=description,
-            height=640,
+            height=640, download=map_image(
+                f"{twin.name}-kaart", title=area_legend.title if area_legend else t("map.title"),
+                subtitle=description, label=t("present.png.label"),
+                hint=t("present.png.hint"), badge=t("app.synthetic_badge"), footer=twin.name,
+                legends=[area_legend, building_legend, *night.legends]),
         )  # fmt: skip
         st.caption(description)
     with col_side:
