@@ -194,7 +194,7 @@ def main() -> None:
     os.environ["SOCIALTWIN_LANGUAGE"] = "nl"
     at = AppTest.from_file(str(ROOT / "viewer" / "app.py"), default_timeout=600)
     at.run()
-    at.switch_page("pages/cpted.py")
+    at.switch_page("views/cpted.py")
     t0 = time.perf_counter()
     at.run()
     first = time.perf_counter() - t0

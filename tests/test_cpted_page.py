@@ -55,7 +55,7 @@ class Studio:
         self.at = AppTest.from_file(APP, default_timeout=180)
         self.at.run()
         self.lang = self.at.session_state["lang"]
-        self.at.switch_page("pages/cpted.py")
+        self.at.switch_page("views/cpted.py")
         self.run()
 
     def ok(self) -> Studio:
@@ -419,8 +419,8 @@ def test_a_pick_never_drops_unsaved_typing(studio_env, small):
 def test_draft_survives_a_page_switch_and_a_reload(studio_env, small):
     s = Studio(small)
     s.pick("buildings", 3).notes("niet verliezen").score("ma_repairs", "2")
-    s.at.switch_page("pages/map.py").run()
-    s.at.switch_page("pages/cpted.py").run()
+    s.at.switch_page("views/map.py").run()
+    s.at.switch_page("views/cpted.py").run()
     assert s.at.text_area(key="cpted.notes").value == "niet verliezen"
     assert s.at.segmented_control(key="cpted.score.ma_repairs").value == "2"
     # a reload is a new session: it is offered the draft back
@@ -639,7 +639,7 @@ def test_reports_of_a_location_and_a_buurt(studio_env, small):
 def test_measures_go_to_the_scenarios_page_by_contract(studio_env, small):
     aid = _seed(small, measures=("street_lighting", "cctv"))
     s = Studio(small).open(aid)
-    from viewer.pages import PAGES
+    from viewer.views import PAGES
 
     scenarios_page = any(p.file == "scenarios.py" for p in PAGES)
     if scenarios_page:  # the click opens the Scenarios page, which takes the measures once

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "viewer" / "app.py")
-NIGHT = "pages/night.py"
+NIGHT = "views/night.py"
 
 
 @pytest.fixture
@@ -234,7 +234,7 @@ def test_the_map_colours_streets_with_the_pages_weights(small_env, small):
     at = _app(NIGHT)
     for c in ("lighting_level", "lighting_continuity", "surveillance_day", "vacancy", "experts"):
         at.slider(key=f"night.w.{c}").set_value(0.0).run()
-    at.switch_page("pages/map.py").run()
+    at.switch_page("views/map.py").run()
     p = small.to_wgs84("streets").geometry.iloc[i].interpolate(0.5, normalized=True)
     at.session_state["_twinmap.home.selection"] = pick_from_event(
         small, {"layer": "streets", "index": i, "lon": p.x, "lat": p.y}

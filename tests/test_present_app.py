@@ -21,7 +21,7 @@ def app(small_dir, monkeypatch):
         get_settings.cache_clear()
         at = AppTest.from_file(APP, default_timeout=240)
         at.run()
-        at.switch_page(f"pages/{page}").run()
+        at.switch_page(f"views/{page}").run()
         _ok(at)
         return at
 
@@ -145,7 +145,7 @@ def test_residents_neighbourhood_in_plain_language(app):
 
 def test_public_mode_serves_only_the_residents_view(small_dir, monkeypatch):
     from twin.settings import get_settings
-    from viewer.pages import PAGES, pages_for
+    from viewer.views import PAGES, pages_for
 
     shown = pages_for(True)
     assert [p.file for p in shown] == ["residents.py"] and shown[0].default

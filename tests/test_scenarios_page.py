@@ -31,7 +31,7 @@ from scenarios import (
 )
 
 APP = str(Path(__file__).resolve().parents[1] / "viewer" / "app.py")
-PAGE = "pages/scenarios.py"
+PAGE = "views/scenarios.py"
 STREET = "Tinlaan"  # a named street of the small twin (15 segments in Heerlen-Centrum)
 
 

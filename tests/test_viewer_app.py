@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from viewer.pages import PAGES
+from viewer.views import PAGES
 
 APP = str(Path(__file__).resolve().parents[1] / "viewer" / "app.py")
 TITLES = {"nl": "Kaart van Heerlen", "en": "Map of Heerlen", "de": "Karte von Heerlen"}
@@ -42,6 +42,9 @@ def test_page_registry_is_consistent():
         assert "def render()" in text and 'if __name__ == "__main__":' in text, spec.file
         # a URL equal to the file name would collide with Streamlit's pages/ folder convention
         assert spec.url_path != spec.path.stem, spec
+    # ... and a folder named pages/ beside app.py switches that convention on: the first deep
+    # link after a server start then answers "Page not found" (tests/browser checks the link)
+    assert not (Path(APP).parent / "pages").exists()
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=[p.file for p in PAGES])
@@ -56,7 +59,7 @@ def test_every_page_runs_in_every_language(spec, lang, small_env, monkeypatch):
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
     if not spec.default:  # the default page is what the first run shows
-        at.switch_page(f"pages/{spec.file}").run()
+        at.switch_page(f"views/{spec.file}").run()
     _ok(at)
     assert at.title, "every page has a title"
     assert at.sidebar.selectbox(key="lang").value == lang
@@ -78,13 +81,13 @@ def test_language_switch_changes_every_label(small_env):
     # (switched on the sources page: AppTest keeps a selectbox's old formatted label when its
     # language changes under it, which the browser does not; the browser test switches on the map)
     at = _app()
-    at.switch_page("pages/sources.py").run()
+    at.switch_page("views/sources.py").run()
     sources = {"nl": "Data en bronnen", "en": "Data and sources", "de": "Daten und Quellen"}
     for lang in ("en", "de", "nl", "en"):
         at.sidebar.selectbox(key="lang").set_value(lang).run()
         _ok(at)
         assert at.title[0].value == sources[lang]
-    at.switch_page("pages/map.py").run()
+    at.switch_page("views/map.py").run()
     _ok(at)
     assert at.title[0].value == TITLES["en"]
     assert at.selectbox(key="map.indicator").label == "Colour neighbourhoods by"
@@ -137,7 +140,7 @@ def test_selection_panel_shows_building_and_indicators(small_env, small):
 
 def test_dashboard_compares_and_shows_suppressed(monkeypatch):
     at = _app()
-    at.switch_page("pages/dashboard.py").run()
+    at.switch_page("views/dashboard.py").run()
     at.selectbox(key="dash.area").set_value("BU09171100").run()
     at.selectbox(key="dash.compare").set_value("BU09173300").run()
     _ok(at)
@@ -162,7 +165,7 @@ def test_sources_page_lists_manifest_and_gaps(small, tmp_path, monkeypatch):
     get_settings.cache_clear()
     at = _app()
     _ok(at)  # the map copes with a missing layer
-    at.switch_page("pages/sources.py").run()
+    at.switch_page("views/sources.py").run()
     _ok(at)
     assert any(optional in w.value for w in at.warning), "the gap is visible"
     layers, indicators = (d.value for d in at.dataframe)

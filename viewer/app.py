@@ -1,7 +1,7 @@
 """Streamlit entry point: the app frame (language, navigation, notices) around the pages.
 
-``socialtwin view`` serves this through ``viewer/server.py``; pages live in ``viewer/pages/``
-and are registered in :data:`viewer.pages.PAGES`.
+``socialtwin view`` serves this through ``viewer/server.py``; pages live in ``viewer/views/``
+and are registered in :data:`viewer.views.PAGES`.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import streamlit as st
 
 from twin import get_settings
 from viewer.i18n import LANGUAGES, language, t
-from viewer.pages import pages_for
 from viewer.state import keep_widget_state
+from viewer.views import pages_for
 
 
 @st.cache_resource(show_spinner=False)

@@ -27,7 +27,7 @@ from viewer.cpted_model import (
 )
 from viewer.explain import ExplainRequest, explain_button
 from viewer.i18n import language, t
-from viewer.pages import PAGES
+from viewer.views import PAGES
 
 __all__ = ["SCENARIOS_PAGE_FILE", "render_form", "render_pending", "render_selection"]
 

@@ -1,7 +1,7 @@
 """Explain buttons: hand what is on screen to the Assistant page with one click.
 
 Any page puts an :class:`ExplainRequest` behind a button with :func:`explain_button`; the
-Assistant page (``viewer/pages/assistant.py``, URL ``assistent``) takes it with
+Assistant page (``viewer/views/assistant.py``, URL ``assistent``) takes it with
 :func:`pending_explanation` and answers it. The request carries references (area code, scenario
 id, assessment id, street id), never values: the assistant reads the values itself through its
 tools, so suppression and grounding apply as always.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from viewer.i18n import t
-from viewer.pages import PAGES
+from viewer.views import PAGES
 
 __all__ = [
     "ASSISTANT_URL_PATH",
@@ -24,7 +24,7 @@ __all__ = [
     "request_explanation",
 ]
 
-#: URL path of the Assistant page in :data:`viewer.pages.PAGES`.
+#: URL path of the Assistant page in :data:`viewer.views.PAGES`.
 ASSISTANT_URL_PATH = "assistent"
 _KEY = "explain_request"
 

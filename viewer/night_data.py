@@ -9,7 +9,7 @@ and the files derived from it (raster PNGs, GeoTIFFs, summaries), each made once
   it content-addressed (``viewer/assets.py``), so the browser fetches it once.
 - :func:`geotiff_zip`, :func:`summary_csv`, :func:`summary_json` — the downloads.
 
-No widgets here; the pages (``viewer/pages/night.py``, the map's night mode) call these.
+No widgets here; the pages (``viewer/views/night.py``, the map's night mode) call these.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The Map page's night mode: the night analytics' controls, layers and side panel.
 
-``viewer/pages/map.py`` calls three functions (and nothing else of the night analytics):
+``viewer/views/map.py`` calls three functions (and nothing else of the night analytics):
 
 - :func:`night_controls` in the sidebar when night mode is on → a :class:`NightChoice`;
 - :func:`night_layers` → a :class:`NightLayers` (street paint, overlays, legends, a sentence for

@@ -163,3 +163,26 @@ def test_map_js_matches_python(browser, small):
     assert result["cols"] == [5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8]
     assert result["escaped"] == "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;"
     json.dumps(header)  # the header is plain JSON
+
+
+def test_a_deep_link_is_the_first_visit_after_a_server_start(page, small_dir, tmp_path):
+    """Opening ``/bronnen`` straight after the server starts shows the sources page, not
+    Streamlit's "Page not found" (what a folder named pages/ beside app.py used to cause)."""
+    import subprocess
+
+    from tests.browser.conftest import start_app
+
+    url, proc, _ = start_app(small_dir, tmp_path)
+    try:
+        page.goto(f"{url}/bronnen")
+        page.get_by_role("heading", name="Data en bronnen").first.wait_for(timeout=90_000)
+        time.sleep(1.0)  # the dialog, if any, comes after the first script run
+        shot = save_artifact(page, "deep-link-first-visit.png")
+        assert page.get_by_text("Page not found").count() == 0, shot
+        assert page.url.endswith("/bronnen")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()

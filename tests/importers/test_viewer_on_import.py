@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from viewer.pages import PAGES
+from viewer.views import PAGES
 
 APP = str(Path(__file__).resolve().parents[2] / "viewer" / "app.py")
 

@@ -150,13 +150,13 @@ def _cpted(twin: Twin, night: NightAnalysis, weights: CptedWeights) -> None:
 
 
 def _show_on_map(twin: Twin, night: NightAnalysis, rank: int) -> None:
-    from viewer.pages.map import MAP_KEY
+    from viewer.views.map import MAP_KEY
 
     st.session_state["map.night"] = True
     st.session_state["map.night.spots"] = True
     st.session_state.setdefault("map.night.overlay", "lux")
     focus_spot(MAP_KEY, night, rank)
-    st.switch_page("pages/map.py")
+    st.switch_page("views/map.py")
 
 
 def _spots(twin: Twin, night: NightAnalysis) -> None:

@@ -25,8 +25,8 @@ from twin import Twin, get_settings
 from viewer.explain import ExplainRequest, pending_explanation
 from viewer.i18n import language, t
 from viewer.map import selected
-from viewer.pages import PAGES
 from viewer.state import area_label, get_twin, request_map_focus, synthetic_notice
+from viewer.views import PAGES
 
 __all__ = ["Turn", "display_text", "render", "turn_from_request"]
 
