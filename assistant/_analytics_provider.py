@@ -233,23 +233,36 @@ class AnalyticsAdapter:
         self._store_file = store_file
         self._lock = threading.Lock()
         self._summaries: tuple[Analysis, dict[str, dict[str, float | None]]] | None = None
+        self._experts_read: tuple[tuple[str, Any], ExpertScores] | None = None
 
     # -- the analysis ---------------------------------------------------------------------
     def experts(self) -> ExpertScores:
-        """The experts' scores: as given, else those saved in the store now (a few ms)."""
+        """The experts' scores: as given, else those saved in the store now.
+
+        Read again only when the store changed (its signature: one aggregate query, about a
+        millisecond), so an answer costs no store read, and a save in the app a moment ago
+        is in the next answer.
+        """
         if self._experts is not None:
             return self._experts
-        from twin.assessments import open_store, store_path
+        from twin.assessments import open_store, store_path, store_signature
 
         path = Path(self._store_file) if self._store_file else store_path()
+        key = (str(path), store_signature(path))
+        with self._lock:
+            if self._experts_read is not None and self._experts_read[0] == key:
+                return self._experts_read[1]
         frame = None
-        if path.exists():
+        if key[1] is not None:
             store = open_store(path)
             try:
                 frame = store.frame()
             finally:
                 store.close()
-        return expert_scores_from_assessments(self.twin, frame)
+        scores = expert_scores_from_assessments(self.twin, frame)
+        with self._lock:
+            self._experts_read = (key, scores)
+        return scores
 
     def analysis(self) -> Analysis:
         """The analysis (computed on first use, then cached by ``analyse_twin``)."""

@@ -404,8 +404,9 @@ def explain_measure_why(w: Writer, code: str, topic: str) -> None:
     if m.get("value") is None:
         w.add(w.p("why_nodata", label=m["label"], area=area))
         return
+    city = code == w.ctx.index.municipality
     text = w.p(
-        "measure_head",
+        "measure_head_city" if city else "measure_head",
         label=m["label"],
         area=area,
         value=_fmt(m["value"], w),
@@ -413,7 +414,10 @@ def explain_measure_why(w: Writer, code: str, topic: str) -> None:
         city_value=_fmt(m.get("city"), w),
         cite=w.cite(source),
     )
-    if m.get("city_basis"):
+    if res.get("worst"):
+        items = [f"{r['name']} ({_fmt(r['value'], w)})" for r in res["worst"]]
+        text += " " + w.p("measure_worst", items=join_items(items, w.lang))
+    if m.get("city_basis") and not city:
         text += " " + w.p("measure_city_median")
     if m.get("rank_best") is not None:
         text += " " + w.p("measure_rank", rank=m["rank_best"], n=m["rank_of"])
@@ -434,8 +438,10 @@ def explain_measure_why(w: Writer, code: str, topic: str) -> None:
             weight = w.p("measure_weight", weight=_fmt(r["weight"], w)) if "weight" in r else ""
             lines.append(
                 w.p(
-                    "measure_item",
+                    "measure_item_city" if city else "measure_item",
                     label=r["label"],
+                    unit=f" {r['unit']}" if r.get("unit") else "",
+                    basis=w.p("measure_median_short") if r.get("value_basis") else "",
                     weight=weight,
                     value=_fmt(r["value"], w),
                     city=_fmt(r.get("city"), w),

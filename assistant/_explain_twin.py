@@ -233,6 +233,12 @@ def explain_indicator(w: Writer) -> None:
             explain_unknown(w)
         return
     code = codes[0]
+    if not measures and analytics_measures(w):
+        # "how good is the lighting here?": the street analytics' figure, explained
+        from assistant._explain_engines import explain_measure_why
+
+        explain_measure_why(w, code, analytics_measures(w)[0])
+        return
     if not measures:
         _key_figures(w, code)
         return

@@ -226,6 +226,8 @@ def _measure_row(
         "city": None if city is None else round(city, 4),
         "city_basis": city_basis,
     }
+    if code == ctx.index.municipality:
+        return row  # the city itself: no rank among buurten, no comparison with itself
     if value is not None and finite.size:
         better_high = info.get("higher_is") == "better"
         row["rank_best"] = int(((finite > value) if better_high else (finite < value)).sum() + 1)
@@ -245,7 +247,8 @@ def _measure_row(
     "explain_measure",
     "Why an area scores as it does on a street-analytics measure: its value against the city, "
     "its rank among buurten, the related measures and, for a composite score, each weighted "
-    "component. Indicators of what the place is like, not predictions.",
+    "component; for the municipality, the three buurten that score worst. Indicators of what "
+    "the place is like, not predictions.",
     {
         "type": "object",
         "properties": {
@@ -283,9 +286,16 @@ def explain_measure(ctx: ToolContext, area: str, measure: str) -> dict:
     for entry in (_measure_source(i) for i in used):
         if entry not in sources:
             sources.append(entry)
+    worst = []
+    if code == ctx.index.municipality and info.get("higher_is") in ("better", "worse"):
+        values = [(summaries.get(c, {}).get(measure), c) for c in ctx.index.buurten()]
+        given = [(float(v), c) for v, c in values if v is not None and np.isfinite(v)]
+        given.sort(reverse=info["higher_is"] == "worse")
+        worst = [{**ctx.area_ref(c), "value": v} for v, c in given[:3]]
     return {
         "area": ctx.area_ref(code),
         "measure": main,
+        "worst": worst,
         "notes": info.get("notes", ""),
         "related": related,
         "components": components,

@@ -76,6 +76,16 @@ def test_saved_assessments_move_the_cpted_measure(small):
     after = adapter.summaries()[CENTRUM]
     assert after["cpted_experts"] == 100.0  # 5 of 5, for the whole buurt
     assert after["cpted_indicator"] > before + 1
+    # the store is read once per change: unchanged, the same scores; an edit, new ones
+    read = adapter.experts()
+    assert adapter.experts() is read
+    store = open_store()
+    (head,) = store.frame()["id"]
+    store.save(head, make_assessment(target_from_street(small, street), {"ns_sightlines": 1}),
+               base_version=1, author=Author("Bram"))  # fmt: skip
+    store.close()
+    assert adapter.experts() is not read
+    assert adapter.summaries()[CENTRUM]["cpted_experts"] == 0.0  # 1 of 5
 
 
 @pytest.mark.parametrize(
@@ -114,3 +124,30 @@ def test_without_the_provider_the_answer_says_so(small):
     answer = assistant.ask("Why does Heerlen-Centrum score low on lighting?")
     assert not [c for c in answer.tool_calls if c.name == "explain_measure"]
     assert "not (yet) connected" in answer.text and "lux" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [("Hoe goed is de straatverlichting in Heerlen-Centrum?", "nl"),
+     ("How good is the street lighting in Heerlen-Centrum?", "en")],
+)  # fmt: skip
+def test_a_how_good_question_gets_the_measure(small, provider, question, lang):
+    answer = Assistant(small, providers=Providers(analytics=provider), audit=False).ask(question)
+    assert answer.intent == "indicator" and answer.lang == lang, answer.question_reading
+    assert "explain_measure" in [c.name for c in answer.tool_calls]
+    assert answer.grounding.ok, answer.grounding.flagged
+    label = "Gemiddelde verlichting op straat" if lang == "nl" else "Mean street illuminance"
+    assert f"{label} in Heerlen-Centrum" in answer.text
+
+
+def test_the_city_gets_its_value_and_worst_buurten_not_a_rank_against_itself(small, provider):
+    a = analyse_twin(small)
+    answer = Assistant(small, providers=Providers(analytics=provider), audit=False).ask(
+        "How good is the street lighting in the city?"
+    )
+    assert answer.grounding.ok, answer.grounding.flagged
+    text = answer.text
+    assert "against" not in text.split("\n")[0] and "Rank" not in text
+    worst = a.buurten["lux_mean"].dropna().sort_values().index[0]
+    name = small.area_name(str(worst))
+    assert f"score worst: {name} (" in text, text

@@ -9,10 +9,7 @@ and filter, and its file keeps its URL, so the browser downloads it once.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,6 +28,7 @@ from twin.assessments import (
     rollup_by_street,
     store_path,
 )
+from twin.assessments import store_signature as _store_signature
 from twin.assessments.limits import MARKER_COORD_DECIMALS
 from viewer.cpted_model import form_language
 from viewer.i18n import t
@@ -62,9 +60,6 @@ _TIP_NOTE_CHARS = 90
 
 Filters = Mapping[str, Any]
 
-_sig_lock = threading.Lock()
-_sig_conns: dict[str, sqlite3.Connection] = {}
-
 
 @st.cache_resource(show_spinner=False)
 def _store(path: str) -> AssessmentStore:
@@ -77,22 +72,9 @@ def get_store() -> AssessmentStore:
 
 
 def store_signature(store: AssessmentStore) -> tuple[int, int, str]:
-    """(count, sum of current versions, last save) of all head rows: changes with every write.
-
-    Read on a separate read-only connection (one aggregate query, about a millisecond for
-    10,000 rows), so a write by another process (the command line) shows up too.
-    """
-    key = str(store.path)
-    with _sig_lock:
-        conn = _sig_conns.get(key)
-        if conn is None:
-            uri = f"{Path(key).resolve().as_uri()}?mode=ro"
-            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
-            _sig_conns[key] = conn
-        n, versions, last = conn.execute(
-            "SELECT count(*), total(current_version), max(saved_at) FROM assessments"
-        ).fetchone()
-    return int(n), int(versions), str(last or "")
+    """(count, sum of current versions, last save) of all head rows: changes with every write
+    (:func:`twin.assessments.store_signature`; the page's store always exists)."""
+    return _store_signature(store.path) or (0, 0, "")
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

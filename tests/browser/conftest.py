@@ -97,9 +97,19 @@ def external_requests(page) -> list[str]:
     return out
 
 
-def wait_for_map(page, timeout_s: float = MAP_TIMEOUT_S) -> None:
-    """Wait until the map has drawn all its layers (``data-drawn`` on the map root)."""
-    page.wait_for_selector('.twinmap[data-drawn="1"]', timeout=timeout_s * 1000)
+def wait_for_map(page, timeout_s: float = MAP_TIMEOUT_S, key: str | None = None) -> None:
+    """Wait until the map has drawn all its layers (``data-drawn`` on the map root); with
+    ``key``, until the map of that key has (after a page switch the old page's map may still
+    be in the document for a moment)."""
+    if key is None:
+        page.wait_for_selector('.twinmap[data-drawn="1"]', timeout=timeout_s * 1000)
+        return
+    page.wait_for_function(
+        "(key) => { const m = window.__twinmap && window.__twinmap.instances.get(key);"
+        " return !!(m && m.root.isConnected && m.root.dataset.drawn === '1'); }",
+        arg=key,
+        timeout=timeout_s * 1000,
+    )
 
 
 def save_artifact(page, name: str, locator=None) -> Path:

@@ -235,7 +235,7 @@ def test_receipt_from_staff_to_resident(app_url, page, small):
     page.get_by_role("button", name="Opzoeken").click()
     page.get_by_text("Een ontvangstcode heeft 12 tekens").wait_for(timeout=60_000)
 
-    wait_for_map(page)
+    wait_for_map(page, key="residents")
     nb = small.to_wgs84("neighbourhoods")
     buurt = nb[nb["level"] == "buurt"].geometry.iloc[0]
     lon, lat = buurt.representative_point().coords[0]

@@ -13,7 +13,8 @@ Public API:
   :func:`principle_scores`, :func:`overall_score`, :func:`diff_data`;
 - photos: :func:`photo_from_upload`;
 - who acts: :class:`Author`, :func:`current_author`;
-- storage: :func:`open_store`, :class:`AssessmentStore`;
+- storage: :func:`open_store`, :class:`AssessmentStore`, :func:`store_signature` (what to
+  cache reads on);
 - roll-ups (pure): :func:`rollup_by_street`, :func:`rollup_by_buurt`, :func:`street_cpted_scores`,
   :func:`buurt_cpted_scores`, :func:`filter_assessments`, :func:`marker_payload`;
 - exchange: :func:`export_assessments`, :func:`import_assessments`, :data:`COLUMNS`;
@@ -61,7 +62,7 @@ from twin.assessments.rollup import (
     rollup_by_street,
     street_cpted_scores,
 )
-from twin.assessments.store import AssessmentStore, open_store, store_path
+from twin.assessments.store import AssessmentStore, open_store, store_path, store_signature
 from twin.assessments.target import (
     parse_coordinate,
     target_from_area,
@@ -111,6 +112,7 @@ __all__ = [
     "rollup_by_buurt",
     "rollup_by_street",
     "store_path",
+    "store_signature",
     "street_cpted_scores",
     "target_from_area",
     "target_from_building",
