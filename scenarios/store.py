@@ -14,17 +14,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from scenarios.constants import STORE_FILE
 from scenarios.errors import ScenarioError
 from scenarios.scenario import Scenario, scenario_from_dict, scenario_to_dict
-from twin import get_settings
+from twin.sqlite import SqliteStore
 
 __all__ = ["ScenarioInfo", "ScenarioStore", "StoredScenario"]
 
@@ -86,43 +83,13 @@ def _key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-class ScenarioStore:
+class ScenarioStore(SqliteStore):
     """Saved scenarios in SQLite. ``ScenarioStore()`` opens the one in the home folder."""
 
-    def __init__(self, path: str | Path | None = None):
-        self.path = Path(path) if path else get_settings().home_path / STORE_FILE
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        with self._tx() as db:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            db.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (_SCHEMA_VERSION,)
-            )
-
-    # -- plumbing ----------------------------------------------------------------------------
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
-
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> ScenarioStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    FILE = STORE_FILE
+    SCHEMA = _SCHEMA
+    SCHEMA_VERSION = _SCHEMA_VERSION
+    SYNCHRONOUS = "NORMAL"
 
     @staticmethod
     def _settings(s: Scenario) -> str:

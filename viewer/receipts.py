@@ -21,15 +21,11 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
-from twin import get_settings
+from twin.sqlite import SqliteStore
 
 __all__ = [
     "STAGES",
@@ -208,42 +204,12 @@ def _day(on: str | date | None) -> str:
         raise ReceiptError("date", f"{on!r} is not a date (YYYY-MM-DD)", value=on) from None
 
 
-class ReceiptStore:
+class ReceiptStore(SqliteStore):
     """Receipts in SQLite. ``ReceiptStore()`` opens the one in the home folder."""
 
-    def __init__(self, path: str | Path | None = None):
-        self.path = Path(path) if path else get_settings().home_path / STORE_FILE
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            self.path, isolation_level=None, timeout=10.0, check_same_thread=False
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.execute("PRAGMA synchronous=FULL")
-        with self._tx() as db:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', '1')")
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
-
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> ReceiptStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    FILE = STORE_FILE
+    SCHEMA = _SCHEMA
+    SYNCHRONOUS = "FULL"
 
     def columns(self) -> dict[str, list[str]]:
         """Every table's columns (what the privacy test checks)."""

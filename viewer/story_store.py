@@ -13,13 +13,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
 
-from twin import get_settings
+from twin.sqlite import SqliteStore
 from viewer.story import (
     MAX_STEPS,
     MAX_TEXT,
@@ -108,44 +105,13 @@ def _check_step(step: Step) -> Step:
     return Step(title=title, text=step.text.strip(), view=step.view.normalised())
 
 
-class StoryStore:
+class StoryStore(SqliteStore):
     """Saved stories in SQLite. ``StoryStore()`` opens the one in the home folder."""
 
-    def __init__(self, path: str | Path | None = None):
-        self.path = Path(path) if path else get_settings().home_path / STORE_FILE
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            self.path, isolation_level=None, timeout=10.0, check_same_thread=False
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.execute("PRAGMA synchronous=FULL")
-        with self._tx() as db:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            db.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (_SCHEMA_VERSION,)
-            )
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
-
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> StoryStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    FILE = STORE_FILE
+    SCHEMA = _SCHEMA
+    SCHEMA_VERSION = _SCHEMA_VERSION
+    SYNCHRONOUS = "FULL"
 
     # -- reading -----------------------------------------------------------------------------
     def get(self, story_id: int) -> StoredStory:
