@@ -1,8 +1,9 @@
 """Manifests of computed outputs: "computed from …", with the inputs' licences and synthetic flags.
 
 Every output of the analytics carries a :class:`~twin.manifest.LayerManifest` whose ``source``
-names the twin layers and indicators it was computed from (and their own sources), whose
-``synthetic`` flag is set when any input is synthetic, and whose ``notes`` state the model.
+names the twin layers and indicators it was computed from (short enough for a legend), whose
+``licence`` joins the inputs' licences, whose ``synthetic`` flag is set when any input is
+synthetic, and whose ``notes`` state the model and then every input's own source.
 """
 
 from __future__ import annotations
@@ -80,8 +81,10 @@ def derived_manifest(
         extra.append("SYNTHETIC: computed from synthetic inputs")
     if notes:
         extra.append(notes)
+    if sources:
+        extra.append(f"inputs: {sources}")
     return LayerManifest(
-        source=f"computed from {', '.join(names)} of {twin.name!r} ({sources})",
+        source=f"computed from {', '.join(names)} of {twin.name!r}",
         licence="; ".join(licences) or "as the inputs",
         purpose=purpose,
         legal_basis="derived from the twin's layers; no personal data, street and area level only",
