@@ -553,3 +553,24 @@ def test_highlights_show_what_the_scenario_changes(small):
     assert len(new) == int((changed.lights.get("added_by") == "street_lighting").sum()) > 0
     spots = place_markers(scenario, basket, "en")
     assert spots.ids[0].startswith("placed:5") and spots.ids[1] == basket[1].key
+
+
+def test_renovating_a_vacant_home_shows_eyes_on_the_street_before_and_after(
+    small_dir, small, monkeypatch
+):
+    b = small.buildings
+    home = b[b["vacant"].fillna(False).astype(bool) & (b["use"] == "residential")].iloc[0]
+    seed = {"measures": [{"intervention": "vacant_building_renovation",
+                          "target": {"kind": "building", "id": home["id"]}}]}  # fmt: skip
+    at = _page("nl", monkeypatch, small_dir, seed=seed)
+    assert [i.type for i in at.session_state["scen_draft"].scenario.interventions] == [
+        "vacant_building_renovation"
+    ]
+    text = _text(at)
+    assert "Ogen op straat vóór → na" in text and "een leegstaand gebouw kijkt niet" in text
+    assert "Verlichting vóór → na" not in text  # no lamp changed
+    (night,) = [m for m in at.metric if m.label == "Ogen op straat 's avonds"]
+    assert night.value.endswith("/ 100") and not night.delta.startswith("−")  # more eyes
+    table = _frame_with(at, "'s Avonds (0–100) vóór → na")
+    assert len(table) >= 1 and table["'s Avonds (0–100) vóór → na"].str.contains("→").all()
+    assert "geen laag met hagen" not in text  # only computed measures: no caveat needed

@@ -7,32 +7,35 @@
 - :func:`render_assumptions` — the engine's labelled assumptions and this scenario's kernel
   radii, headed "assumptions", not evidence;
 - :func:`render_changes` — what the physical measures change in the twin;
-  :func:`render_lighting` — lux and dark street length before → after on the streets that
-  changed lamps reach (:func:`twin.analytics.lighting_change`).
+  :func:`render_street_change` — lux and dark street length, or eyes on the street and
+  unobserved length, before → after on the streets a change reaches
+  (:func:`twin.analytics.lighting_change`, :func:`twin.analytics.surveillance_change`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from scenarios import Scenario, intervention_catalogue
 from twin import Twin, format_value
-from twin.analytics import LightingChange
+from twin.analytics import LightingChange, SurveillanceChange
 from viewer.i18n import t
 from viewer.scenario_format import outcome_label, type_label
 from viewer.scenario_run import ResultView
 
 __all__ = [
+    "change_rows",
     "entry_markdown",
     "kernel_rows",
-    "lighting_rows",
     "outcome_sources",
     "render_assumptions",
     "render_changes",
     "render_evidence",
-    "render_lighting",
+    "render_street_change",
 ]
 
 
@@ -166,34 +169,65 @@ def render_assumptions(scenario: Scenario, view: ResultView, lang: str) -> None:
         st.dataframe(kernel_rows(scenario, view, lang), hide_index=True)
 
 
-def lighting_rows(
-    change: LightingChange, names: dict[str, str], lang: str, limit: int = 12
+@dataclass(frozen=True)
+class _Column:
+    """One before → after column of a street-change table: key in the segments frame, label
+    key, decimals, unit, and the factor to show it with (0–1 scores as 0–100)."""
+
+    key: str
+    label: str
+    decimals: int
+    unit: str = ""
+    factor: float = 1.0
+
+
+#: What each street change shows: two metrics (a total in metres, a length-weighted mean) and
+#: the table's columns; the first column orders the table (largest change first).
+_CHANGES: dict[str, dict[str, Any]] = {
+    "light": {
+        "metrics": (_Column("dark_m", "scenarios.ch.light.dark_total", 0, "m"),
+                    _Column("lux_mean", "scenarios.ch.light.lux_total", 1, "lux")),
+        "columns": (_Column("dark_m", "scenarios.ch.light.dark", 0),
+                    _Column("lux_mean", "scenarios.ch.light.lux", 1)),
+        "caption_total": "dark_m",
+    },
+    "watch": {
+        "metrics": (_Column("unobserved_m", "scenarios.ch.watch.unobserved_total", 0, "m"),
+                    _Column("surveillance_night", "scenarios.ch.watch.night_total", 1,
+                            "/ 100", 100.0)),
+        "columns": (_Column("surveillance_night", "scenarios.ch.watch.night", 1, "", 100.0),
+                    _Column("surveillance_day", "scenarios.ch.watch.day", 1, "", 100.0),
+                    _Column("unobserved_m", "scenarios.ch.watch.unobserved", 0)),
+        "caption_total": "unobserved_m",
+    },
+}  # fmt: skip
+
+
+def change_rows(
+    kind: str, segments: pd.DataFrame, names: dict[str, str], lang: str, limit: int = 12
 ) -> list[dict[str, Any]]:
-    """The segments whose light changes most (by change in dark metres, then in mean lux);
+    """The segments that change most (``kind`` "light" or "watch"), before → after per column;
     ``names`` maps buurt codes to names."""
-    seg = change.segments.assign(
-        _dark=lambda f: (f["dark_m_after"] - f["dark_m_before"]).abs(),
-        _lux=lambda f: (f["lux_mean_after"] - f["lux_mean_before"]).abs(),
-    ).sort_values(["_dark", "_lux"], ascending=False)
+    cols = _CHANGES[kind]["columns"]
+    order = [f"_d{i}" for i in range(len(cols))]
+    seg = segments.assign(
+        **{o: (segments[f"{c.key}_after"] - segments[f"{c.key}_before"]).abs()
+           for o, c in zip(order, cols, strict=True)}
+    ).sort_values(order, ascending=False)  # fmt: skip
     rows = []
-    for r in seg.head(limit).itertuples():
-        rows.append(
-            {
-                t("scenarios.ch.light.street", lang=lang): r.name
-                if isinstance(r.name, str) and r.name
-                else "–",
-                t("scenarios.ch.light.buurt", lang=lang): names.get(str(r.buurt), r.buurt),
-                t("scenarios.ch.light.length", lang=lang): format_value(
-                    r.length_m, lang=lang, decimals=0
-                ),
-                t("scenarios.ch.light.lux", lang=lang): _arrow(
-                    r.lux_mean_before, r.lux_mean_after, 1, lang
-                ),
-                t("scenarios.ch.light.dark", lang=lang): _arrow(
-                    r.dark_m_before, r.dark_m_after, 0, lang
-                ),
-            }
-        )
+    for r in seg.head(limit).to_dict("records"):
+        name = r["name"] if isinstance(r["name"], str) and r["name"] else "–"
+        row = {
+            t("scenarios.ch.light.street", lang=lang): name,
+            t("scenarios.ch.light.buurt", lang=lang): names.get(str(r["buurt"]), r["buurt"]),
+            t("scenarios.ch.light.length", lang=lang): format_value(
+                r["length_m"], lang=lang, decimals=0
+            ),
+        }
+        for c in cols:
+            before, after = (c.factor * r[f"{c.key}_{w}"] for w in ("before", "after"))
+            row[t(c.label, lang=lang)] = _arrow(before, after, c.decimals, lang)
+        rows.append(row)
     return rows
 
 
@@ -203,38 +237,37 @@ def _arrow(before: float, after: float, decimals: int, lang: str) -> str:
     return f"{a} → {b}"
 
 
-def render_lighting(twin: Twin, change: LightingChange, lang: str) -> None:
-    """Lux and dark street length before → after, on the streets the changed lamps reach."""
+def render_street_change(
+    twin: Twin, kind: str, change: LightingChange | SurveillanceChange, lang: str, **labels: str
+) -> None:
+    """Before → after on the streets a change reaches: two metrics, a caption, a table."""
     if change.empty:
         return
-    tot = change.totals
-    st.markdown(f"**{t('scenarios.ch.light.title', lang=lang)}**")
-    c1, c2 = st.columns(2)
-    c1.metric(
-        t("scenarios.ch.light.dark_total", lang=lang, lux=format_value(change.dark_lux, lang=lang)),
-        format_value(tot["dark_m_after"], lang=lang, decimals=0) + " m",
-        delta=format_value(tot["dark_m_after"] - tot["dark_m_before"], lang=lang, decimals=0)
-        + " m",
-        delta_color="inverse",
-    )
-    c2.metric(
-        t("scenarios.ch.light.lux_total", lang=lang),
-        format_value(tot["lux_mean_after"], lang=lang, decimals=1) + " lux",
-        delta=format_value(tot["lux_mean_after"] - tot["lux_mean_before"], lang=lang, decimals=1)
-        + " lux",
-    )
+    spec, tot = _CHANGES[kind], change.totals
+    st.markdown(f"**{t(f'scenarios.ch.{kind}.title', lang=lang)}**")
+    for col, m in zip(st.columns(len(spec["metrics"])), spec["metrics"], strict=True):
+        after = m.factor * tot[f"{m.key}_after"]
+        delta = after - m.factor * tot[f"{m.key}_before"]
+        unit = f" {m.unit}" if m.unit else ""
+        col.metric(
+            t(m.label, lang=lang, **labels),
+            format_value(after, lang=lang, decimals=m.decimals) + unit,
+            delta=format_value(delta, lang=lang, decimals=m.decimals) + unit,
+            delta_color="inverse" if m.key.endswith("_m") else "normal",
+        )
     st.caption(
         t(
-            "scenarios.ch.light.caption",
+            f"scenarios.ch.{kind}.caption",
             lang=lang,
             segments=format_value(tot["segments"], lang=lang, decimals=0),
             length=format_value(tot["length_m"], lang=lang, decimals=0),
-            before=format_value(tot["dark_m_before"], lang=lang, decimals=0),
+            before=format_value(tot[f"{spec['caption_total']}_before"], lang=lang, decimals=0),
+            **labels,
         )
     )
     hoods = twin.neighbourhoods
     names = dict(zip(hoods["code"].astype(str), hoods["name"].astype(str), strict=True))
-    st.dataframe(lighting_rows(change, names, lang), hide_index=True)
+    st.dataframe(change_rows(kind, change.segments, names, lang), hide_index=True)
 
 
 def render_changes(
@@ -243,8 +276,10 @@ def render_changes(
     log: list[dict[str, Any]],
     lang: str,
     lighting: LightingChange | None = None,
+    watching: SurveillanceChange | None = None,
 ) -> None:
-    """What the scenario's physical measures change in the twin, and the light they make."""
+    """What the scenario's physical measures change in the twin, and the light and the eyes
+    on the street that makes."""
     st.subheader(t("scenarios.ch.title", lang=lang))
     lines = []
     for entry in log:
@@ -267,6 +302,11 @@ def render_changes(
     st.markdown("\n".join(lines))
     st.caption(t("scenarios.ch.map_hint", lang=lang))
     if lighting is not None:
-        render_lighting(twin, lighting, lang)
-    if any(entry["type"] != "street_lighting" for entry in log):
+        lux = format_value(lighting.dark_lux, lang=lang)
+        render_street_change(twin, "light", lighting, lang, lux=lux)
+    if watching is not None:
+        score = format_value(100 * watching.unobserved_score, lang=lang, decimals=0)
+        render_street_change(twin, "watch", watching, lang, score=score)
+    computed = {"street_lighting", "vacant_building_renovation"}
+    if any(entry["type"] not in computed for entry in log):
         st.caption(t("scenarios.ch.not_recomputed", lang=lang))

@@ -26,7 +26,12 @@ from scenarios import (
     twin_changes,
 )
 from twin import Twin
-from twin.analytics import LightingChange, lighting_change
+from twin.analytics import (
+    LightingChange,
+    SurveillanceChange,
+    lighting_change,
+    surveillance_change,
+)
 
 __all__ = [
     "ResultView",
@@ -36,6 +41,7 @@ __all__ = [
     "lighting_of",
     "model_of",
     "result_of",
+    "surveillance_of",
     "view_of",
 ]
 
@@ -172,3 +178,15 @@ def lighting_of(twin: Twin, scenario: Scenario) -> LightingChange:
     """
     changed, _ = changes_of(twin, scenario)
     return _lighting(twin.fingerprint, scenario_to_toml(scenario), twin, changed)
+
+
+@st.cache_resource(show_spinner=False, max_entries=_MAX_RESULTS)
+def _watching(fingerprint: str, toml: str, _twin: Twin, _changed: Twin) -> SurveillanceChange:
+    return surveillance_change(_twin, _changed)
+
+
+def surveillance_of(twin: Twin, scenario: Scenario) -> SurveillanceChange:
+    """Natural surveillance before → after the scenario's changes to buildings (cached; only
+    the segments within view of a changed building are recomputed)."""
+    changed, _ = changes_of(twin, scenario)
+    return _watching(twin.fingerprint, scenario_to_toml(scenario), twin, changed)

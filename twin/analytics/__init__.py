@@ -17,7 +17,8 @@ Public API:
 - lighting: :func:`lighting_change` (before → after a change of the lights, only where it
   reaches), :func:`intensity_from_lumen`, :func:`illuminance`, :func:`lamps_from_lights`,
   :func:`lux_at_points`, :func:`lux_grid`, :func:`segment_lighting`;
-- surveillance: :func:`facades_from_buildings`, :func:`eyes_at_points`,
+- surveillance: :func:`surveillance_change` (before → after a change of the buildings),
+  :func:`facades_from_buildings`, :func:`eyes_at_points`,
   :func:`score_from_eyes`, :func:`segment_surveillance`; lines of sight:
   :func:`obstacles_from_footprints`, :func:`blocked`;
 - :func:`hidden_spots`, :func:`cpted_indicator`, :func:`cpted_components`,
@@ -31,7 +32,14 @@ Public API:
 from __future__ import annotations
 
 from twin.analytics.analysis import Analysis, analyse_twin, clear_analysis_cache
-from twin.analytics.change import LightingChange, changed_lamps, lighting_change
+from twin.analytics.change import (
+    LightingChange,
+    SurveillanceChange,
+    changed_buildings,
+    changed_lamps,
+    lighting_change,
+    surveillance_change,
+)
 from twin.analytics.cpted import cpted_components, cpted_indicator, expert_component, vacancy_nearby
 from twin.analytics.experts import ExpertScores, expert_scores_from_assessments
 from twin.analytics.export import analysis_summary, write_geotiffs
@@ -64,9 +72,11 @@ __all__ = [
     "ExpertScores",
     "LightingChange",
     "RasterGrid",
+    "SurveillanceChange",
     "analyse_twin",
     "analysis_summary",
     "blocked",
+    "changed_buildings",
     "changed_lamps",
     "clear_analysis_cache",
     "cpted_components",
@@ -91,6 +101,7 @@ __all__ = [
     "score_from_eyes",
     "segment_lighting",
     "segment_surveillance",
+    "surveillance_change",
     "vacancy_nearby",
     "write_geotiffs",
 ]

@@ -1,4 +1,5 @@
-"""Lighting before → after a change of the lights, recomputed only where a changed lamp reaches."""
+"""Lighting and surveillance before → after a change of the twin, recomputed only where the
+change reaches, checked against the whole city computed the brute-force way."""
 
 from __future__ import annotations
 
@@ -9,12 +10,18 @@ import shapely
 from scenarios import scenario_from_dict, twin_changes
 from twin.analytics import (
     AnalysisSettings,
+    changed_buildings,
     changed_lamps,
+    eyes_at_points,
+    facades_from_buildings,
     lamps_from_lights,
     lighting_change,
     lux_at_points,
+    obstacles_from_footprints,
     samples_along,
     segment_lighting,
+    segment_surveillance,
+    surveillance_change,
 )
 
 
@@ -90,3 +97,52 @@ def test_changed_lamps_counts_added_removed_and_altered(small):
     # brighter: old + new place (the same point); moved: old + new; removed: one
     assert spots.shape == (5, 2)
     assert [0.0, 0.0] in spots.tolist()
+
+
+# -- natural surveillance: renovating a vacant building ------------------------------------------
+def _renovate(twin, n=2):
+    """The twin with ``n`` vacant homes near streets brought back into use."""
+    b = twin.buildings
+    vacant = b[b["vacant"].fillna(False).astype(bool) & (b["use"] == "residential")]
+    assert len(vacant) >= n, "the small twin needs vacant homes for this test"
+    ids = set(vacant.sort_values("id")["id"].iloc[:n])
+    after = b.copy()
+    after["vacant"] = after["vacant"].where(~after["id"].isin(ids), False)
+    return twin.replace_layers(buildings=after), ids
+
+
+def _whole_city_watch(twin, settings):
+    samples = samples_along(twin.streets.geometry.to_numpy(), settings.surveillance_spacing)
+    facades = facades_from_buildings(twin.buildings, settings)
+    obstacles = obstacles_from_footprints(twin.buildings.geometry.to_numpy())
+    eyes = eyes_at_points(samples.xy, facades, obstacles, settings.view_distance)
+    table = segment_surveillance(samples, eyes, len(twin.streets), settings)
+    return table.set_index(twin.streets["id"].to_numpy())
+
+
+def test_surveillance_change_equals_the_whole_city_brute_force(small):
+    settings = AnalysisSettings()
+    after, ids = _renovate(small)
+    change = surveillance_change(small, after, settings)
+    assert change.buildings_changed == len(ids)
+    full_b, full_a = _whole_city_watch(small, settings), _whole_city_watch(after, settings)
+    moved = full_b.index[
+        ~np.isclose(full_b["surveillance_night"], full_a["surveillance_night"])
+        | ~np.isclose(full_b["surveillance_day"], full_a["surveillance_day"])
+    ]
+    assert len(moved) > 0 and set(change.segments["id"]) == set(moved)
+    got = change.segments.set_index("id")
+    for col in ("surveillance_night", "surveillance_day"):
+        np.testing.assert_allclose(got[f"{col}_before"], full_b.loc[got.index, col], rtol=1e-9)
+        np.testing.assert_allclose(got[f"{col}_after"], full_a.loc[got.index, col], rtol=1e-9)
+    # homes in use watch the street: never less surveillance, less unobserved length
+    assert (got["surveillance_night_after"] >= got["surveillance_night_before"] - 1e-12).all()
+    t = change.totals
+    assert t["unobserved_m_after"] <= t["unobserved_m_before"]
+    assert t["surveillance_night_after"] > t["surveillance_night_before"]
+
+
+def test_no_building_change_no_surveillance_change(small):
+    change = surveillance_change(small, small)
+    assert change.empty and change.buildings_changed == 0
+    assert len(changed_buildings(small.buildings, small.buildings)) == 0
