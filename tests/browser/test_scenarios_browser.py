@@ -138,5 +138,11 @@ def test_pick_a_street_add_lighting_see_the_change(app_url, page, small):
     map_shot = save_artifact(page, "scenarios-small-map.png", page.locator(".twinmap").first)
     save_artifact(page, "scenarios-small-lit.png")
     assert map_shot.stat().st_size > 10_000
+    # further down: the lighting recomputed on the changed twin, before → after
+    light = page.get_by_text("Verlichting vóór → na").first
+    light.scroll_into_view_if_needed()
+    time.sleep(0.5)
+    save_artifact(page, "scenarios-small-lighting-change.png")
+    assert light.is_visible() and page.get_by_text("Donkere straatlengte").first.is_visible()
     leaks = external_requests(page)
     assert not leaks, f"the page called other hosts: {leaks}"
