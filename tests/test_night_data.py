@@ -111,7 +111,7 @@ def test_streets_by_every_measure_on_fixed_classes_with_legends(small):
         top = cls < len(edges) - 2
         assert (values[ok][top] < edges[cls[top] + 1]).all()
         assert len(legend.entries) == len(edges)  # classes + "no value"
-        assert legend.source.startswith("computed from") and legend.synthetic
+        assert legend.source.startswith("eigen berekening uit straten") and legend.synthetic
         assert legend.unit
     paint, legend = street_measure_paint(small, a, "lux_mean", lang="en")
     assert [e.label for e in legend.entries][:3] == ["< 0.2", "0.2 – 0.5", "0.5 – 1"]
@@ -142,7 +142,11 @@ def test_rasters_are_encoded_once_and_served_once(small):
     w, s, e, n = small.to_wgs84("neighbourhoods").total_bounds
     assert w - 0.002 < corners[:, 0].min() < e and s - 0.002 < corners[:, 1].min() < n
     assert legend.entries[0].label == "≤ 0,1" and legend.entries[-1].label == "≥ 30"
-    assert "5 m" in legend.note and legend.source.startswith("computed from lights")
+    assert "5 m" in legend.note
+    assert (
+        legend.source == f"eigen berekening uit lantaarnpalen, gebouwen, wijken en buurten, "
+        f"ondergrond (grondgebruik) van '{small.name}'"
+    )  # the app's own names, in Dutch
     with pytest.raises(KeyError, match="unknown raster"):
         raster_image(a, "eyes")
     with pytest.raises(ValueError, match="must be a PNG"):
@@ -254,3 +258,16 @@ def test_names_from_open_data_cannot_become_markup():
         r"\[klik\]\(javascript:alert\(1\)\) \<img src=x\> \$x\$ \*b\*"
     )
     assert plain("Akerstraat 12-14, 6411 AB.") == "Akerstraat 12-14, 6411 AB."
+
+
+def test_computed_sources_read_in_the_users_language():
+    from viewer.night_layers import source_label
+
+    raw = "computed from lights, crime_burglary_per1000, mystery of 'Heerlen (demo)'"
+    assert source_label(raw, "en") == (
+        "own calculation from street lights, burglary (registered), mystery of 'Heerlen (demo)'"
+    )
+    assert source_label(raw, "nl").startswith("eigen berekening uit lantaarnpalen, woninginbraak")
+    assert source_label("CBS, Kerncijfers wijken en buurten", "nl") == (
+        "CBS, Kerncijfers wijken en buurten"  # a source that is not computed stays as it is
+    )

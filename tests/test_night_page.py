@@ -70,7 +70,7 @@ def test_night_mode_controls_overlay_and_street_measure(small_env):
     assert at.toggle(key="map.night.spots").value is True
     legends = _legends(at)
     assert "Verlichtingssterkte" in legends and "(lux)" in legends
-    assert "Bron: computed from lights" in legends and "synthetisch" in legends
+    assert "Bron: eigen berekening uit lantaarnpalen" in legends and "synthetisch" in legends
     assert any("Op de grond: Verlichtingssterkte." in c.value for c in at.caption)
 
     at.selectbox(key="map.night.streets").set_value("cpted_indicator").run()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ from layers.rasters import STYLES, colors_from_values
 from twin import Twin, format_value
 from twin.analytics import Analysis
 from twin.crs import to_wgs84
-from viewer.i18n import language, t
+from viewer.i18n import has, language, t
 from viewer.map import Markers, RasterOverlay, StreetPaint
 from viewer.night_data import raster_image
 
@@ -148,9 +149,30 @@ def _aligned(twin: Twin, analysis: Analysis, column: str) -> np.ndarray:
     return seg.set_index("id")[column].reindex(ids).to_numpy(dtype=float)
 
 
-def _manifest_fields(analysis: Analysis, name: str) -> dict:
+_COMPUTED = re.compile(r"^computed from (?P<inputs>.+) of '(?P<twin>.*)'$")
+
+
+def source_label(source: str, lang: str | None = None) -> str:
+    """A computed output's source ("computed from lights, buildings of 'Heerlen'") in the
+    session language, its inputs named as the app names them; any other source as it is.
+
+    >>> source_label("computed from lights, crime_burglary_per1000 of 'Heerlen (demo)'", "nl")
+    "eigen berekening uit lantaarnpalen, woninginbraak (geregistreerd) van 'Heerlen (demo)'"
+    """
+    match = _COMPUTED.match(source)
+    if match is None:
+        return source
+    names = []
+    for name in match["inputs"].split(", "):
+        key = next((k for k in (f"terms.layer.{name}", f"terms.indicator.{name}") if has(k)), "")
+        names.append(t(key, lang=lang).lower() if key else name)
+    return t("night.computed_from", lang=lang, inputs=", ".join(names), twin=match["twin"])
+
+
+def _manifest_fields(analysis: Analysis, name: str, lang: str) -> dict:
     m = analysis.manifests[name]
-    return {"source": m.source, "licence": m.licence, "synthetic": bool(m.synthetic)}
+    return {"source": source_label(m.source, lang), "licence": m.licence,
+            "synthetic": bool(m.synthetic)}  # fmt: skip
 
 
 def street_measure_paint(
@@ -184,7 +206,7 @@ def street_measure_paint(
              dark=_fmt(analysis.settings.dark_lux, None, lang),
              unobserved=_fmt(analysis.settings.unobserved_score, None, lang))  # fmt: skip
     legend = Legend(title=title, unit=unit, entries=tuple(entries), note=note,
-                    **_manifest_fields(analysis, "segments"))  # fmt: skip
+                    **_manifest_fields(analysis, "segments", lang))  # fmt: skip
     return paint, legend
 
 
@@ -206,7 +228,7 @@ def raster_overlay(
              dark=_fmt(analysis.settings.dark_lux, None, lang))  # fmt: skip
     legend = Legend(title=measure_label(name, lang), unit=t(_RASTER_UNITS[name], lang=lang),
                     entries=tuple(entries), note=note,
-                    **_manifest_fields(analysis, name))  # fmt: skip
+                    **_manifest_fields(analysis, name, lang))  # fmt: skip
     return overlay, legend
 
 
