@@ -278,6 +278,8 @@ def test_measures_from_a_cpted_assessment(small_dir, small, monkeypatch):
     assert "Onbekende maatregel 'teleporter'" in text
     assert "scenario_seed" not in at.session_state  # taken once
     assert "Voorgesteld in CPTED-schouw A-17" in text
+    # hedges and cameras change no computed map, and the page says why
+    assert "de tweeling heeft geen laag met hagen of beplanting" in text
 
 
 @pytest.mark.parametrize(
