@@ -674,7 +674,8 @@ class TwinMap {
   destroy() {
     clearTimeout(this.viewTimer);
     if (this.deck) this.deck.finalize();
-    if (this.data) INSTANCES.delete(this.data.key);
+    // a remount may register the new map under the same key before this one is destroyed
+    if (this.data && INSTANCES.get(this.data.key) === this) INSTANCES.delete(this.data.key);
     this.root.remove();
   }
 }
