@@ -4,10 +4,12 @@ street CPTED indicator and feeling vs fact.
 Pure functions over the city model (frames and arrays in, frames and DataArrays out); the one
 module that touches files is :mod:`twin.analytics.export`.
 
->>> from twin import load_twin
->>> from twin.analytics import analyse_twin
->>> a = analyse_twin(load_twin())              # doctest: +SKIP
->>> a.buurten[["lux_mean", "surveillance_night", "cpted_indicator"]]  # doctest: +SKIP
+Use (about 10 s for the demo, then cached)::
+
+    from twin import load_twin
+    from twin.analytics import analyse_twin
+    a = analyse_twin(load_twin())
+    a.buurten[["lux_mean", "surveillance_night", "cpted_indicator"]]
 
 Public API:
 

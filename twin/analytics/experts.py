@@ -52,10 +52,11 @@ class ExpertScores:
 def expert_scores_from_assessments(twin: Twin, frame: pd.DataFrame | None) -> ExpertScores:
     """The experts' scores of ``frame`` (``AssessmentStore.frame()``) that concern ``twin``.
 
-    >>> from twin import load_twin                                   # doctest: +SKIP
-    >>> from twin.assessments import open_store                      # doctest: +SKIP
-    >>> s = expert_scores_from_assessments(load_twin(), open_store().frame())  # doctest: +SKIP
-    >>> analyse_twin(twin, expert_segments=s.segments, expert_buurten=s.buurten)  # doctest: +SKIP
+    Use::
+
+        twin = load_twin()
+        s = expert_scores_from_assessments(twin, open_store().frame())
+        analyse_twin(twin, expert_segments=s.segments, expert_buurten=s.buurten)
     """
     if frame is None or frame.empty:
         return ExpertScores(None, None, 0, 0)
