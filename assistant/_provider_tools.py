@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant._catalogue import normalise
+from assistant._catalogue import catalogue, normalise
 from assistant._grounding import UNTRUSTED_KEY
 from assistant._twin_tools import SIMILAR_SPREAD
 from assistant.tools import ToolContext, ToolError, source_entry, tool
@@ -149,9 +149,24 @@ def _measures(ctx: ToolContext) -> Mapping[str, Mapping[str, Any]]:
     return provider.measures()
 
 
-def _measure_source(info: Mapping[str, Any]) -> dict[str, Any]:
+def computed_source(ctx: ToolContext, source: str) -> str:
+    """A computed output's source ("computed from lights, … of 'Heerlen'") in the answer's
+    language, its inputs named as the answers name them; any other source as it is."""
+    from twin.analytics.provenance import parse_computed_source  # lazily: scipy and co.
+
+    parsed = parse_computed_source(source)
+    if parsed is None:
+        return source
+    inputs, twin = parsed
+    phrases = catalogue("phrases").get(ctx.lang, catalogue("phrases")["en"])
+    layers = phrases.get("layers", {})
+    names = [str(layers[n]) if n in layers else ctx.indicator_label(n).lower() for n in inputs]
+    return str(phrases["computed_from"]).format(inputs=", ".join(names), twin=twin)
+
+
+def _measure_source(ctx: ToolContext, info: Mapping[str, Any]) -> dict[str, Any]:
     return source_entry(
-        str(info.get("source", "street analytics")),
+        computed_source(ctx, str(info.get("source", "street analytics"))),
         str(info.get("licence", "")),
         bool(info.get("synthetic", False)),
         kind="analytics",
@@ -178,7 +193,7 @@ def list_measures(ctx: ToolContext) -> dict:
             }
             for name, info in infos.items()
         ],
-        "sources": list({id(i): _measure_source(i) for i in infos.values()}.values()),
+        "sources": list({id(i): _measure_source(ctx, i) for i in infos.values()}.values()),
     }
 
 
@@ -283,7 +298,7 @@ def explain_measure(ctx: ToolContext, area: str, measure: str) -> dict:
             components.append(row)
     used = [info, *[infos[r["measure"]] for r in related + components]]
     sources: list[dict[str, Any]] = []
-    for entry in (_measure_source(i) for i in used):
+    for entry in (_measure_source(ctx, i) for i in used):
         if entry not in sources:
             sources.append(entry)
     worst = []

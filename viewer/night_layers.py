@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +23,7 @@ from layers.constants import MAX_MARKERS, NO_DATA_RGBA
 from layers.rasters import STYLES, colors_from_values
 from twin import Twin, format_value
 from twin.analytics import Analysis
+from twin.analytics.provenance import parse_computed_source
 from twin.crs import to_wgs84
 from viewer.i18n import has, language, t
 from viewer.map import Markers, RasterOverlay, StreetPaint
@@ -149,9 +149,6 @@ def _aligned(twin: Twin, analysis: Analysis, column: str) -> np.ndarray:
     return seg.set_index("id")[column].reindex(ids).to_numpy(dtype=float)
 
 
-_COMPUTED = re.compile(r"^computed from (?P<inputs>.+) of '(?P<twin>.*)'$")
-
-
 def source_label(source: str, lang: str | None = None) -> str:
     """A computed output's source ("computed from lights, buildings of 'Heerlen'") in the
     session language, its inputs named as the app names them; any other source as it is.
@@ -159,14 +156,15 @@ def source_label(source: str, lang: str | None = None) -> str:
     >>> source_label("computed from lights, crime_burglary_per1000 of 'Heerlen (demo)'", "nl")
     "eigen berekening uit lantaarnpalen, woninginbraak (geregistreerd) van 'Heerlen (demo)'"
     """
-    match = _COMPUTED.match(source)
-    if match is None:
+    parsed = parse_computed_source(source)
+    if parsed is None:
         return source
+    inputs, twin = parsed
     names = []
-    for name in match["inputs"].split(", "):
+    for name in inputs:
         key = next((k for k in (f"terms.layer.{name}", f"terms.indicator.{name}") if has(k)), "")
         names.append(t(key, lang=lang).lower() if key else name)
-    return t("night.computed_from", lang=lang, inputs=", ".join(names), twin=match["twin"])
+    return t("night.computed_from", lang=lang, inputs=", ".join(names), twin=twin)
 
 
 def _manifest_fields(analysis: Analysis, name: str, lang: str) -> dict:

@@ -8,12 +8,15 @@ synthetic, and whose ``notes`` state the model and then every input's own source
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from twin.manifest import LayerManifest
 from twin.model import Twin
 
-__all__ = ["OUTPUTS", "derived_manifest"]
+__all__ = ["OUTPUTS", "derived_manifest", "parse_computed_source"]
+
+_COMPUTED = re.compile(r"^computed from (?P<inputs>.+) of '(?P<twin>.*)'$")
 
 #: What each output is for and the model note it carries (names are the Analysis fields).
 OUTPUTS: dict[str, tuple[str, str]] = {
@@ -93,3 +96,16 @@ def derived_manifest(
         min_count=min_count,
         notes="; ".join(extra),
     )
+
+
+def parse_computed_source(source: str) -> tuple[list[str], str] | None:
+    """The inputs and the twin's name of a ``source`` made by :func:`derived_manifest`, so a
+    reader can name them in its own language; None for any other source.
+
+    >>> parse_computed_source("computed from lights, buildings of 'Heerlen (demo)'")
+    (['lights', 'buildings'], 'Heerlen (demo)')
+    >>> parse_computed_source("CBS, Kerncijfers wijken en buurten") is None
+    True
+    """
+    match = _COMPUTED.match(source)
+    return (match["inputs"].split(", "), match["twin"]) if match else None
