@@ -250,7 +250,13 @@ def main(argv=None) -> int:
     (work / "naive_app.py").write_text(textwrap.dedent(NAIVE_APP.format(indicators=INDICATORS)))
     (work / "ours_app.py").write_text(textwrap.dedent(OURS_APP.format(indicators=INDICATORS)))
     (work / "ours_server.py").write_text(SERVER.format(app=str(work / "ours_app.py")))
-    env = {**os.environ, "SOCIALTWIN_HOME": str(work / "home"), "PYTHONPATH": str(ROOT)}
+    # no background analytics competing with the measured map load
+    env = {
+        **os.environ,
+        "SOCIALTWIN_HOME": str(work / "home"),
+        "PYTHONPATH": str(ROOT),
+        "SOCIALTWIN_ANALYTICS_WARMUP": "0",
+    }
     if args.twin:
         env["SOCIALTWIN_TWIN"] = str(Path(args.twin).resolve())
     results = {}

@@ -133,7 +133,13 @@ def in_browser(twin_dir: str | None) -> dict:
     from playwright.sync_api import sync_playwright
 
     work = Path(tempfile.mkdtemp(prefix="bench-night-"))
-    env = {**os.environ, "SOCIALTWIN_HOME": str(work / "home"), "PYTHONPATH": str(ROOT)}
+    # the cold path: night mode's first analysis is measured, not warmed up in the background
+    env = {
+        **os.environ,
+        "SOCIALTWIN_HOME": str(work / "home"),
+        "PYTHONPATH": str(ROOT),
+        "SOCIALTWIN_ANALYTICS_WARMUP": "0",
+    }
     if twin_dir:
         env["SOCIALTWIN_TWIN"] = str(Path(twin_dir).resolve())
     url, proc = _start(ROOT / "viewer" / "server.py", env)

@@ -13,6 +13,10 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+# The app's background analytics warm-up would compete with the tests for the two cores; the
+# tests of the warm-up switch it on themselves (tests/test_viewer_state.py).
+os.environ["SOCIALTWIN_ANALYTICS_WARMUP"] = "0"
+
 #: Debian's Chromium and the flags every browser test uses (no background calls out).
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

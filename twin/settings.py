@@ -125,6 +125,11 @@ class Settings:
         "SOCIALTWIN_PUBLIC",
         "Public mode: the app shows only the residents' view (read-only, aggregated figures).",
     )
+    analytics_warmup: bool = _opt(
+        True,
+        "SOCIALTWIN_ANALYTICS_WARMUP",
+        "The app computes the night analytics in the background after it loads its twin.",
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

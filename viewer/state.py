@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+
 import streamlit as st
 
 from twin import Twin, load_twin
@@ -15,6 +18,7 @@ __all__ = [
     "indicator_years",
     "keep_widget_state",
     "request_map_focus",
+    "start_analytics_warmup",
     "synthetic_notice",
     "take_map_focus",
 ]
@@ -24,9 +28,42 @@ __all__ = [
 MAP_FOCUS_KEY = "show_on_map"
 
 
+#: Seconds after the twin is first loaded before the analytics warm-up starts (the first page
+#: run, with the map's baking, goes first).
+WARMUP_DELAY_S = 5.0
+
+
 @st.cache_resource(show_spinner=False)
 def _load(path: str) -> Twin:
-    return load_twin(path or None)
+    from twin import get_settings
+
+    twin = load_twin(path or None)
+    if get_settings().analytics_warmup:
+        start_analytics_warmup(twin, WARMUP_DELAY_S)
+    return twin
+
+
+def start_analytics_warmup(twin: Twin, delay: float) -> threading.Timer:
+    """Compute ``twin``'s night analytics in a background thread after ``delay`` seconds.
+
+    ``analyse_twin`` caches by the twin's fingerprint and holds its lock while computing, so a
+    page that asks in the meantime waits for this result instead of computing it twice. A
+    failure is logged, never raised: the page then computes on first use and shows the error.
+    """
+
+    def warm() -> None:
+        try:
+            from twin.analytics import analyse_twin
+
+            analyse_twin(twin)
+        except Exception:  # the page reports it when it asks
+            logging.getLogger(__name__).exception("analytics warm-up failed")
+
+    timer = threading.Timer(delay, warm)
+    timer.daemon = True
+    timer.name = "analytics-warmup"
+    timer.start()
+    return timer
 
 
 def get_twin() -> Twin:
