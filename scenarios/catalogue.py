@@ -20,6 +20,7 @@ from typing import Any
 
 from scenarios.errors import ScenarioError
 from twin import data_dir
+from twin.constants import INTERVENTION_IDS
 
 __all__ = [
     "INTERVENTION_IDS",
@@ -30,19 +31,6 @@ __all__ = [
     "intervention_catalogue",
 ]
 
-#: The canonical intervention ids (the CPTED studio's proposed measures use exactly these).
-INTERVENTION_IDS = (
-    "street_lighting",
-    "cctv",
-    "vacant_lot_greening",
-    "vacant_building_renovation",
-    "alley_gating",
-    "foot_patrol",
-    "graffiti_litter_removal",
-    "hedge_trimming",
-    "youth_facility",
-    "burglary_proofing",
-)
 #: What an intervention can be placed on: street segments, buildings, points, whole buurten.
 TARGET_KINDS = ("streets", "buildings", "spots", "area")
 _TYPES = {"float": float, "int": int, "bool": bool}

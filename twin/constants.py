@@ -28,3 +28,19 @@ DEFAULT_MIN_BASE = 50
 
 #: Parquet compression for layers: zstd is fast to read and about 2x smaller than snappy here.
 PARQUET_COMPRESSION = "zstd"
+
+#: The interventions a scenario can place, in a fixed order: the scenario engine derives each
+#: intervention's random stream from its position here, and the CPTED studio offers exactly
+#: these as proposed measures (``twin.assessments.MEASURE_IDS``, ``scenarios.INTERVENTION_IDS``).
+INTERVENTION_IDS = (
+    "street_lighting",
+    "cctv",
+    "vacant_lot_greening",
+    "vacant_building_renovation",
+    "alley_gating",
+    "foot_patrol",
+    "graffiti_litter_removal",
+    "hedge_trimming",
+    "youth_facility",
+    "burglary_proofing",
+)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
 
+from twin.constants import INTERVENTION_IDS
 from twin.paths import data_dir
 
 __all__ = [
@@ -47,19 +48,8 @@ PRINCIPLE_IDS = (
     "lighting",
 )
 
-#: Proposed measures = the scenario engine's intervention ids (a test keeps both in sync).
-MEASURE_IDS = (
-    "street_lighting",
-    "cctv",
-    "vacant_lot_greening",
-    "vacant_building_renovation",
-    "alley_gating",
-    "foot_patrol",
-    "graffiti_litter_removal",
-    "hedge_trimming",
-    "youth_facility",
-    "burglary_proofing",
-)
+#: Proposed measures = the scenario engine's intervention ids (one tuple, in twin.constants).
+MEASURE_IDS = INTERVENTION_IDS
 
 
 @dataclass(frozen=True)
