@@ -22,7 +22,7 @@ import shapely
 
 from twin.analytics.lighting import lamps_from_lights, lux_at_points, segment_lighting
 from twin.analytics.params import AnalysisSettings
-from twin.analytics.sampling import samples_along
+from twin.analytics.sampling import Samples, samples_along
 from twin.analytics.sightlines import obstacles_from_footprints
 from twin.analytics.surveillance import (
     eyes_at_points,
@@ -42,6 +42,81 @@ __all__ = [
 ]
 
 _KEYS = ("height", "lumen")
+
+
+@dataclass(frozen=True)
+class _Measures:
+    """What a change compares: length-weighted means, summed metres, and which columns decide
+    whether a segment changed at all."""
+
+    means: tuple[str, ...]
+    sums: tuple[str, ...]
+    moved_by: tuple[str, ...]
+
+    @property
+    def columns(self) -> list[str]:
+        compared = [f"{c}_{w}" for c in (*self.means, *self.sums) for w in ("before", "after")]
+        return ["id", "name", "buurt", "length_m", *compared]
+
+
+_LIGHT = _Measures(means=("lux_mean",), sums=("dark_m",), moved_by=("lux_mean",))
+_WATCH = _Measures(
+    means=("surveillance_night", "surveillance_day"),
+    sums=("unobserved_m",),
+    moved_by=("surveillance_night", "surveillance_day"),
+)
+
+
+def _lengths(samples: Samples, n: int) -> np.ndarray:
+    return np.bincount(samples.line, samples.length, minlength=n)
+
+
+def _compare(
+    streets: gpd.GeoDataFrame,
+    hit: np.ndarray,
+    samples: Samples,
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    measures: _Measures,
+    atol: float = 1e-8,
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Segments ``hit`` with their values before and after, only those that changed, and the
+    totals over them."""
+    segments = pd.DataFrame(
+        {
+            "id": streets["id"].to_numpy()[hit],
+            "name": streets["name"].to_numpy()[hit],
+            "buurt": streets["buurt"].to_numpy()[hit],
+            "length_m": _lengths(samples, len(hit)),
+        }
+    )
+    for col in (*measures.means, *measures.sums):
+        segments[f"{col}_before"] = before[col].to_numpy()
+        segments[f"{col}_after"] = after[col].to_numpy()
+    moved = np.zeros(len(segments), dtype=bool)
+    for col in measures.moved_by:
+        moved |= ~np.isclose(segments[f"{col}_before"], segments[f"{col}_after"], atol=atol)
+    segments = segments[moved].reset_index(drop=True)
+    return segments, _totals(segments, measures)
+
+
+def _nothing(measures: _Measures) -> tuple[pd.DataFrame, dict[str, float]]:
+    segments = pd.DataFrame(columns=measures.columns)
+    return segments, _totals(segments, measures)
+
+
+def _totals(segments: pd.DataFrame, measures: _Measures) -> dict[str, float]:
+    """Segment count and length; length-weighted means (NaN without length); summed metres."""
+    length = float(segments["length_m"].sum()) if len(segments) else 0.0
+    out = {"segments": float(len(segments)), "length_m": length}
+    for when in ("before", "after"):
+        for col in measures.means:
+            values = segments[f"{col}_{when}"]
+            weighted = (values * segments["length_m"]).sum() / length if length else np.nan
+            out[f"{col}_{when}"] = float(weighted)
+        for col in measures.sums:
+            out[f"{col}_{when}"] = float(segments[f"{col}_{when}"].sum()) if length else 0.0
+    return out
 
 
 @dataclass(frozen=True)
@@ -102,20 +177,9 @@ def lighting_change(
     settings = settings or AnalysisSettings()
     spots = changed_lamps(base.lights, changed.lights)
     streets = base.streets
-    empty = pd.DataFrame(
-        columns=[
-            "id",
-            "name",
-            "buurt",
-            "length_m",
-            "lux_mean_before",
-            "lux_mean_after",
-            "dark_m_before",
-            "dark_m_after",
-        ]
-    )
     if len(spots) == 0 or len(streets) == 0:
-        return LightingChange(empty, 0, settings.dark_lux, _totals(empty))
+        segments, totals = _nothing(_LIGHT)
+        return LightingChange(segments, 0, settings.dark_lux, totals)
     before, after = (lamps_from_lights(t.lights, settings) for t in (base, changed))
     reach = max(before.max_radius, after.max_radius)
     # segments within reach of a changed lamp: the distance from a lamp to a line is at most
@@ -124,49 +188,16 @@ def lighting_change(
     tree = shapely.STRtree(lines)
     hit = np.unique(tree.query(shapely.points(spots), predicate="dwithin", distance=reach)[1])
     samples = samples_along(lines[hit], settings.lighting_spacing)
-    stats = []
+    tables = []
     for lamps in (before, after):
         lux = lux_at_points(samples.xy, lamps)
         table = segment_lighting(samples, lux, len(hit), settings.dark_lux)
-        length = np.bincount(samples.line, samples.length, minlength=len(hit))
-        table["dark_m"] = table["dark_share"] * length
-        stats.append((table, length))
-    (b, length), (a, _) = stats
-    segments = pd.DataFrame(
-        {
-            "id": streets["id"].to_numpy()[hit],
-            "name": streets["name"].to_numpy()[hit],
-            "buurt": streets["buurt"].to_numpy()[hit],
-            "length_m": length,
-            "lux_mean_before": b["lux_mean"].to_numpy(),
-            "lux_mean_after": a["lux_mean"].to_numpy(),
-            "dark_m_before": b["dark_m"].to_numpy(),
-            "dark_m_after": a["dark_m"].to_numpy(),
-        }
-    )
+        table["dark_m"] = table["dark_share"] * _lengths(samples, len(hit))
+        tables.append(table)
     # a segment whose light did not change at all is not "affected" (a lamp's reach is a
     # bound, not a promise); keep only those that change by more than rounding
-    moved = ~np.isclose(segments["lux_mean_before"], segments["lux_mean_after"], atol=1e-3)
-    segments = segments[moved].reset_index(drop=True)
-    return LightingChange(segments, len(spots), settings.dark_lux, _totals(segments))
-
-
-def _totals(segments: pd.DataFrame) -> dict[str, float]:
-    length = float(segments["length_m"].sum()) if len(segments) else 0.0
-
-    def mean(col: str) -> float:
-        if not length:
-            return float("nan")
-        return float((segments[col] * segments["length_m"]).sum() / length)
-
-    return {
-        "segments": float(len(segments)),
-        "length_m": length,
-        "lux_mean_before": mean("lux_mean_before"),
-        "lux_mean_after": mean("lux_mean_after"),
-        "dark_m_before": float(segments["dark_m_before"].sum()) if length else 0.0,
-        "dark_m_after": float(segments["dark_m_after"].sum()) if length else 0.0,
-    }
+    segments, totals = _compare(streets, hit, samples, *tables, _LIGHT, atol=1e-3)
+    return LightingChange(segments, len(spots), settings.dark_lux, totals)
 
 
 @dataclass(frozen=True)
@@ -219,21 +250,16 @@ def surveillance_change(
     settings = settings or AnalysisSettings()
     footprints = changed_buildings(base.buildings, changed.buildings)
     streets = base.streets
-    columns = ["id", "name", "buurt", "length_m"] + [
-        f"{m}_{w}"
-        for m in ("surveillance_night", "surveillance_day", "unobserved_m")
-        for w in ("before", "after")
-    ]
     if len(footprints) == 0 or len(streets) == 0:
-        empty = pd.DataFrame(columns=columns)
-        return SurveillanceChange(empty, 0, settings.unobserved_score, _watch_totals(empty))
+        segments, totals = _nothing(_WATCH)
+        return SurveillanceChange(segments, 0, settings.unobserved_score, totals)
     lines = streets.geometry.to_numpy()
     reach = settings.view_distance
     hit = np.unique(
         shapely.STRtree(lines).query(footprints, predicate="dwithin", distance=reach)[1]
     )
     samples = samples_along(lines[hit], settings.surveillance_spacing)
-    stats = []
+    tables = []
     for twin in (base, changed):
         geoms = twin.buildings.geometry.to_numpy()
         # every façade and obstacle a sample can see lies within view_distance of it
@@ -251,42 +277,6 @@ def surveillance_change(
             samples.length * (night < settings.unobserved_score),
             minlength=len(hit),
         )
-        stats.append(table)
-    b, a = stats
-    segments = pd.DataFrame(
-        {
-            "id": streets["id"].to_numpy()[hit],
-            "name": streets["name"].to_numpy()[hit],
-            "buurt": streets["buurt"].to_numpy()[hit],
-            "length_m": np.bincount(samples.line, samples.length, minlength=len(hit)),
-        }
-    )
-    for col in ("surveillance_night", "surveillance_day", "unobserved_m"):
-        segments[f"{col}_before"] = b[col].to_numpy()
-        segments[f"{col}_after"] = a[col].to_numpy()
-    moved = ~(
-        np.isclose(segments["surveillance_night_before"], segments["surveillance_night_after"])
-        & np.isclose(segments["surveillance_day_before"], segments["surveillance_day_after"])
-    )
-    segments = segments[moved].reset_index(drop=True)
-    return SurveillanceChange(
-        segments, len(footprints), settings.unobserved_score, _watch_totals(segments)
-    )
-
-
-def _watch_totals(segments: pd.DataFrame) -> dict[str, float]:
-    length = float(segments["length_m"].sum()) if len(segments) else 0.0
-
-    def mean(col: str) -> float:
-        if not length:
-            return float("nan")
-        return float((segments[col] * segments["length_m"]).sum() / length)
-
-    out = {"segments": float(len(segments)), "length_m": length}
-    for when in ("before", "after"):
-        out[f"surveillance_night_{when}"] = mean(f"surveillance_night_{when}")
-        out[f"surveillance_day_{when}"] = mean(f"surveillance_day_{when}")
-        out[f"unobserved_m_{when}"] = (
-            float(segments[f"unobserved_m_{when}"].sum()) if length else 0.0
-        )
-    return out
+        tables.append(table)
+    segments, totals = _compare(streets, hit, samples, *tables, _WATCH)
+    return SurveillanceChange(segments, len(footprints), settings.unobserved_score, totals)
