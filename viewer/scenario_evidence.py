@@ -272,7 +272,6 @@ def render_street_change(
 
 def render_changes(
     twin: Twin,
-    changed: Twin,
     log: list[dict[str, Any]],
     lang: str,
     lighting: LightingChange | None = None,

@@ -38,10 +38,9 @@ __all__ = [
     "changes_of",
     "comparison_of",
     "effective_status",
-    "lighting_of",
     "model_of",
     "result_of",
-    "surveillance_of",
+    "street_changes_of",
     "view_of",
 ]
 
@@ -166,27 +165,23 @@ def comparison_of(twin: Twin, scenarios: list[Scenario]) -> Comparison:
 
 
 @st.cache_resource(show_spinner=False, max_entries=_MAX_RESULTS)
-def _lighting(fingerprint: str, toml: str, _twin: Twin, _changed: Twin) -> LightingChange:
-    return lighting_change(_twin, _changed)
+def _street_changes(
+    fingerprint: str, toml: str, _twin: Twin, _changed: Twin
+) -> tuple[LightingChange, SurveillanceChange]:
+    return lighting_change(_twin, _changed), surveillance_change(_twin, _changed)
 
 
-def lighting_of(twin: Twin, scenario: Scenario) -> LightingChange:
-    """Street lighting before → after the scenario's changes to the lights (cached).
+def street_changes_of(
+    twin: Twin, scenario: Scenario
+) -> tuple[list[dict[str, Any]], LightingChange, SurveillanceChange]:
+    """The log of what the scenario changes in the twin (:func:`changes_of`), and the street
+    lighting and natural surveillance before → after the change (cached per scenario content).
 
-    Only the segments a changed lamp reaches are recomputed (milliseconds for a street or a
-    buurt); see :func:`twin.analytics.lighting_change`.
+    Only the segments a changed lamp or building reaches are recomputed (milliseconds to a
+    fraction of a second); see :func:`twin.analytics.lighting_change` and
+    :func:`twin.analytics.surveillance_change`.
     """
-    changed, _ = changes_of(twin, scenario)
-    return _lighting(twin.fingerprint, scenario_to_toml(scenario), twin, changed)
-
-
-@st.cache_resource(show_spinner=False, max_entries=_MAX_RESULTS)
-def _watching(fingerprint: str, toml: str, _twin: Twin, _changed: Twin) -> SurveillanceChange:
-    return surveillance_change(_twin, _changed)
-
-
-def surveillance_of(twin: Twin, scenario: Scenario) -> SurveillanceChange:
-    """Natural surveillance before → after the scenario's changes to buildings (cached; only
-    the segments within view of a changed building are recomputed)."""
-    changed, _ = changes_of(twin, scenario)
-    return _watching(twin.fingerprint, scenario_to_toml(scenario), twin, changed)
+    toml = scenario_to_toml(scenario)
+    changed, log = _changes(twin.fingerprint, toml, twin, scenario)
+    lighting, watching = _street_changes(twin.fingerprint, toml, twin, changed)
+    return log, lighting, watching

@@ -40,7 +40,7 @@ from viewer.scenario_layers import (
     place_markers,
 )
 from viewer.scenario_results import render_results, treated_areas
-from viewer.scenario_run import changes_of, lighting_of, surveillance_of, view_of
+from viewer.scenario_run import changes_of, street_changes_of, view_of
 from viewer.scenario_store_ui import (
     DRAFT_KEY,
     current_draft,
@@ -235,15 +235,8 @@ def _build(twin: Twin, opts: dict, lang: str) -> None:
     render_results(twin, view, horizon, lang)
     render_evidence(view, horizon, lang)
     render_assumptions(scenario, view, lang)
-    changed, log = changes_of(twin, scenario)
-    render_changes(
-        twin,
-        changed,
-        log,
-        lang,
-        lighting=lighting_of(twin, scenario),
-        watching=surveillance_of(twin, scenario),
-    )
+    log, lighting, watching = street_changes_of(twin, scenario)
+    render_changes(twin, log, lang, lighting=lighting, watching=watching)
 
 
 def render() -> None:
