@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["SOCIALTWIN_HOME"] = tempfile.mkdtemp(prefix="bench-assistant-")
 
     from assistant import Assistant
+    from assistant.engines import engine_providers
     from twin import demo_twin_path, read_twin
     from twin.analytics import clear_analysis_cache
 
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     twin = read_twin(path)
     load_ms = (time.perf_counter() - t0) * 1000.0
     _seed_stores(twin)
-    ours = Assistant(twin, providers=_providers(twin))
+    ours = Assistant(twin, providers=engine_providers(twin))
     t0 = time.perf_counter()
     ours.ask(*QUESTIONS[0][1:2], **QUESTIONS[0][2])
     first_ms = (time.perf_counter() - t0) * 1000.0
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     def naive(question: str, options: dict) -> None:
         clear_analysis_cache()  # stateless: nothing computed before survives
         fresh = read_twin(path)  # files → twin; suppression, lookups and engines rebuilt below
-        Assistant(fresh, providers=_providers(fresh)).ask(question, **options)
+        Assistant(fresh, providers=engine_providers(fresh)).ask(question, **options)
 
     rows = []
     for label, question, options in QUESTIONS:
@@ -119,13 +120,6 @@ def main(argv: list[str] | None = None) -> int:
     print("+ on the real engines (evidence registry, assessment store, scenario engine and store)")
     print("* on the real street analytics (twin.analytics, cached per twin fingerprint)")
     return 0
-
-
-def _providers(twin):
-    """The real engines, all four (``assistant.engines``)."""
-    from assistant.engines import engine_providers
-
-    return engine_providers(twin)
 
 
 def _seed_stores(twin) -> None:

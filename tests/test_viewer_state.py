@@ -34,14 +34,18 @@ def _warmups() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == "analytics-warmup"]
 
 
-@pytest.mark.parametrize("on", [True, False])
-def test_the_app_starts_the_warmup_when_the_setting_says_so(small_dir, monkeypatch, on):
+@pytest.mark.parametrize(("on", "public", "expected"), [(True, False, 1), (False, False, 0),
+                                                         (True, True, 0)])  # fmt: skip
+def test_the_app_starts_the_warmup_when_the_setting_says_so(
+    small_dir, monkeypatch, on, public, expected
+):
     import viewer.state
     from twin.analytics import clear_analysis_cache
     from twin.settings import get_settings
 
     monkeypatch.setenv("SOCIALTWIN_TWIN", str(small_dir))
     monkeypatch.setenv("SOCIALTWIN_ANALYTICS_WARMUP", "1" if on else "0")
+    monkeypatch.setenv("SOCIALTWIN_PUBLIC", "1" if public else "0")  # residents: no analytics
     monkeypatch.setattr(viewer.state, "WARMUP_DELAY_S", 0.0)
     get_settings.cache_clear()
     viewer.state._load.clear()
@@ -51,8 +55,8 @@ def test_the_app_starts_the_warmup_when_the_setting_says_so(small_dir, monkeypat
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
     assert not at.exception
+    twin = viewer.state._load(get_settings().twin_path)  # the app's (cached) load
     for t in _warmups():
         t.join(timeout=300)
-    twin = viewer.state._load(get_settings().twin_path)
-    assert len(_cached_for(twin)) == (1 if on else 0)
+    assert len(_cached_for(twin)) == expected
     viewer.state._load.clear()  # later tests load their own twin

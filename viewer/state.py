@@ -38,7 +38,8 @@ def _load(path: str) -> Twin:
     from twin import get_settings
 
     twin = load_twin(path or None)
-    if get_settings().analytics_warmup:
+    settings = get_settings()
+    if settings.analytics_warmup and not settings.public_mode:  # the residents' view needs none
         start_analytics_warmup(twin, WARMUP_DELAY_S)
     return twin
 

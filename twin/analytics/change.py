@@ -41,7 +41,7 @@ __all__ = [
     "surveillance_change",
 ]
 
-_KEYS = ("height", "lumen")
+_LAMP_KEYS = ("height", "lumen")
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ def changed_lamps(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> np.ndarr
         xy = shapely.get_coordinates(lights.geometry.to_numpy())
         frame = pd.DataFrame({"id": lights["id"].astype(str).to_numpy(), "x": xy[:, 0]})
         frame["y"] = xy[:, 1]
-        for key in _KEYS:
+        for key in _LAMP_KEYS:
             frame[key] = lights[key].to_numpy(dtype=float)
         return frame.set_index("id")
 
@@ -159,7 +159,7 @@ def changed_lamps(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> np.ndarr
     gone = a.loc[a.index.difference(b.index), ["x", "y"]]
     new = b.loc[b.index.difference(a.index), ["x", "y"]]
     both = a.index.intersection(b.index)
-    cols = ["x", "y", *_KEYS]
+    cols = ["x", "y", *_LAMP_KEYS]
     moved = both[(a.loc[both, cols] != b.loc[both, cols]).any(axis=1).to_numpy()]
     parts = [gone, new, a.loc[moved, ["x", "y"]], b.loc[moved, ["x", "y"]]]
     return np.concatenate([p.to_numpy(dtype=float) for p in parts]).reshape(-1, 2)
