@@ -115,35 +115,26 @@ def store_path() -> Path:
     return get_settings().home_path / STORE_FILE
 
 
-_sig_lock = threading.Lock()
-_sig_conns: dict[str, sqlite3.Connection] = {}
-
-
 def store_signature(path: str | Path) -> tuple[int, int, str] | None:
     """(count, sum of current versions, last save) of all head rows, or None without a store.
 
     It changes with every save, delete, restore and import (the sum of current versions only
     grows), so callers cache what they read from the store on it. One aggregate query on a
-    read-only connection kept per path (about a millisecond for 10,000 rows); a write by
-    another process (the command line, another app session) shows up too. Never creates the
-    store.
+    short read-only connection (well under a millisecond for 10,000 rows); a write by another
+    process (the command line, another app session) shows up too. Never creates the store.
     """
     p = Path(path)
     if not p.exists():
         return None
-    key = str(p.resolve())
-    with _sig_lock:
-        conn = _sig_conns.get(key)
-        if conn is None:
-            conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True,
-                                   check_same_thread=False)  # fmt: skip
-            _sig_conns[key] = conn
-        try:
-            n, versions, last = conn.execute(
-                "SELECT count(*), total(current_version), max(saved_at) FROM assessments"
-            ).fetchone()
-        except sqlite3.OperationalError:  # created but not yet initialised by its writer
-            return (0, 0, "")
+    conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        n, versions, last = conn.execute(
+            "SELECT count(*), total(current_version), max(saved_at) FROM assessments"
+        ).fetchone()
+    except sqlite3.OperationalError:  # created but not yet initialised by its writer
+        return (0, 0, "")
+    finally:
+        conn.close()
     return int(n), int(versions), str(last or "")
 
 
