@@ -181,15 +181,15 @@ class _Column:
     factor: float = 1.0
 
 
-#: What each street change shows: two metrics (a total in metres, a length-weighted mean) and
-#: the table's columns; the first column orders the table (largest change first).
+#: What each street change shows: two metrics (a total in metres, which the caption gives
+#: before the measure, and a length-weighted mean) and the table's columns; the first column
+#: orders the table (largest change first).
 _CHANGES: dict[str, dict[str, Any]] = {
     "light": {
         "metrics": (_Column("dark_m", "scenarios.ch.light.dark_total", 0, "m"),
                     _Column("lux_mean", "scenarios.ch.light.lux_total", 1, "lux")),
         "columns": (_Column("dark_m", "scenarios.ch.light.dark", 0),
                     _Column("lux_mean", "scenarios.ch.light.lux", 1)),
-        "caption_total": "dark_m",
     },
     "watch": {
         "metrics": (_Column("unobserved_m", "scenarios.ch.watch.unobserved_total", 0, "m"),
@@ -198,7 +198,6 @@ _CHANGES: dict[str, dict[str, Any]] = {
         "columns": (_Column("surveillance_night", "scenarios.ch.watch.night", 1, "", 100.0),
                     _Column("surveillance_day", "scenarios.ch.watch.day", 1, "", 100.0),
                     _Column("unobserved_m", "scenarios.ch.watch.unobserved", 0)),
-        "caption_total": "unobserved_m",
     },
 }  # fmt: skip
 
@@ -261,7 +260,7 @@ def render_street_change(
             lang=lang,
             segments=format_value(tot["segments"], lang=lang, decimals=0),
             length=format_value(tot["length_m"], lang=lang, decimals=0),
-            before=format_value(tot[f"{spec['caption_total']}_before"], lang=lang, decimals=0),
+            before=format_value(tot[f"{spec['metrics'][0].key}_before"], lang=lang, decimals=0),
             **labels,
         )
     )
