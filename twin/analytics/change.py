@@ -196,7 +196,7 @@ def lighting_change(
         tables.append(table)
     # a segment whose light did not change at all is not "affected" (a lamp's reach is a
     # bound, not a promise); keep only those that change by more than rounding
-    segments, totals = _compare(streets, hit, samples, *tables, _LIGHT, atol=1e-3)
+    segments, totals = _compare(streets, hit, samples, tables[0], tables[1], _LIGHT, atol=1e-3)
     return LightingChange(segments, len(spots), settings.dark_lux, totals)
 
 
@@ -278,5 +278,5 @@ def surveillance_change(
             minlength=len(hit),
         )
         tables.append(table)
-    segments, totals = _compare(streets, hit, samples, *tables, _WATCH)
+    segments, totals = _compare(streets, hit, samples, tables[0], tables[1], _WATCH)
     return SurveillanceChange(segments, len(footprints), settings.unobserved_score, totals)
